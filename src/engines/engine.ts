@@ -1,0 +1,141 @@
+// The WhatsAppEngine port: what any engine (real WhatsApp Web through Baileys, or the
+// sandbox) must do for one instance. Engines speak jids and engine-level message content,
+// never HTTP or Z-API field names; the webhook mapper turns their events into payloads.
+import { EventEmitter } from 'node:events';
+
+export type ConnectionStatus = 'disconnected' | 'connecting' | 'qr' | 'connected';
+
+export interface EngineState {
+  status: ConnectionStatus;
+  /** Digits of the connected number, when known. */
+  phone: string | null;
+  /** Why the engine is not connected (human text), when it is not. */
+  reason: string | null;
+  /** The session exists (paired once) and can reconnect without a new scan. */
+  hasSession: boolean;
+}
+
+export interface DeviceInfo {
+  phone: string | null;
+  name: string | null;
+  imgUrl: string | null;
+  platform: string;
+  sessionName: string;
+  deviceModel: string;
+  isBusiness: boolean;
+}
+
+/** Text content; later issues add the other message types to this union. */
+export interface TextContent {
+  type: 'text';
+  text: string;
+  /** jids mentioned in the text */
+  mentions?: string[];
+  groupMentions?: { jid: string; subject: string }[];
+}
+
+export type MessageContent = TextContent;
+
+export interface OutgoingMessage {
+  /** Message id generated at enqueue time; engines must send with exactly this id. */
+  id: string;
+  to: string;
+  content: MessageContent;
+  /** Reply: the quoted message id. */
+  quotedId?: string;
+  /** Group reply sent privately to the quoted message's sender. */
+  privateAnswer?: boolean;
+  /** Replace the content of an earlier message of ours with this id. */
+  editId?: string;
+}
+
+export interface SendResult {
+  id: string;
+  timestamp: number;
+  /** True when the engine recognised the id as already sent (retry after a crash). */
+  duplicate: boolean;
+}
+
+export type PresenceKind = 'available' | 'unavailable' | 'composing' | 'recording' | 'paused';
+
+export interface IncomingMessage {
+  id: string;
+  chatJid: string;
+  /** Sender: the chat for one-to-one chats, the participant in groups. */
+  senderJid: string;
+  senderName: string | null;
+  fromMe: boolean;
+  /** Sent through this API (as opposed to typed on the phone), for fromMe messages. */
+  fromApi: boolean;
+  timestamp: number;
+  content: MessageContent;
+  quotedId?: string;
+  isEdit?: boolean;
+  forwarded?: boolean;
+  /** The chat's LID when WhatsApp addressed it by LID (chatJid then holds the phone jid, when known). */
+  chatLid?: string;
+  /** The sender's LID, when known. */
+  senderLid?: string;
+}
+
+export type MessageStatus = 'SENT' | 'RECEIVED' | 'READ' | 'READ_BY_ME' | 'PLAYED';
+
+export type CallStatus = 'offer' | 'ringing' | 'timeout' | 'reject' | 'accept' | 'terminate';
+
+/** A voice or video call: offered to us, ringing, missed (timeout), rejected, accepted or ended. */
+export interface CallEvent {
+  id: string;
+  /** The caller: the phone jid when known. */
+  from: string;
+  /** The caller's LID, when known. */
+  fromLid?: string;
+  /** The caller's name as we know it (push name or saved name), when known. */
+  fromName?: string | null;
+  isVideo: boolean;
+  isGroup: boolean;
+  status: CallStatus;
+  timestamp: number;
+}
+
+export interface EngineEvents {
+  connection: [{ status: ConnectionStatus; phone: string | null; reason: string | null; loggedOut?: boolean }];
+  qr: [{ qr: string }];
+  message: [IncomingMessage];
+  messageStatus: [{ ids: string[]; chatJid: string; status: MessageStatus; participant?: string; device?: number; timestamp: number }];
+  presence: [{ chatJid: string; presence: PresenceKind; lastSeen: number | null }];
+  call: [CallEvent];
+}
+
+export class EngineEmitter extends EventEmitter<EngineEvents> {}
+
+export interface WhatsAppEngine {
+  readonly kind: 'baileys' | 'sandbox';
+  readonly events: EngineEmitter;
+
+  // lifecycle
+  /** Start (or resume a stored session). Resolves once the attempt is under way. */
+  connect(): Promise<void>;
+  state(): EngineState;
+  /** The current QR string, or null when none is available (connected, or not yet generated). */
+  qr(): Promise<string | null>;
+  pairingCode(phone: string): Promise<string>;
+  restart(): Promise<void>;
+  /** Unlink the device and forget the session. */
+  logout(): Promise<void>;
+  /** Stop without logging out (shutdown, expiry). */
+  close(): Promise<void>;
+  device(): Promise<DeviceInfo>;
+
+  messages: {
+    send(msg: OutgoingMessage): Promise<SendResult>;
+    sendPresence(jid: string, presence: PresenceKind): Promise<void>;
+    /** Mark received messages of a chat as read (sends read receipts). */
+    read(chatJid: string, ids: string[]): Promise<void>;
+  };
+
+  profile: {
+    setName(name: string): Promise<void>;
+    setDescription(text: string): Promise<void>;
+    setPicture(url: string): Promise<void>;
+  };
+}

@@ -1,0 +1,216 @@
+// The sandbox engine: a real engine behind the port, connected to the simulated network
+// instead of WhatsApp. "Scanning the QR" is POST /sandbox/pair; after that the instance
+// sends and receives on the network and survives restarts like a paired phone would.
+import { randomBytes, createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.js';
+import { ApiError, conflict } from '../../domain/errors.js';
+import { fromJid } from '../../domain/phone.js';
+import {
+  EngineEmitter,
+  type DeviceInfo,
+  type EngineState,
+  type OutgoingMessage,
+  type PresenceKind,
+  type SendResult,
+  type WhatsAppEngine,
+} from '../engine.js';
+import type { NetworkMessage, SandboxNetwork, SandboxPeer } from './network.js';
+
+const notConnected = () => new ApiError(409, 'not-connected', 'The instance is not connected (sandbox: pair it first).');
+
+/** A stable default phone for an instance: 55 00 + 11 digits derived from its id. */
+export function defaultSandboxPhone(instanceId: string): string {
+  const n = BigInt('0x' + createHash('sha256').update(instanceId).digest('hex').slice(0, 15)) % 100_000_000_000n;
+  return '5500' + n.toString().padStart(11, '0');
+}
+
+export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
+  readonly kind = 'sandbox' as const;
+  readonly events = new EngineEmitter();
+  private st: EngineState = { status: 'disconnected', phone: null, reason: 'Not started.', hasSession: false };
+  private qrCode: string | null = null;
+  private name: string | null = null;
+
+  constructor(
+    readonly instanceId: string,
+    private readonly db: Kysely<Database>,
+    private readonly network: SandboxNetwork,
+    /** Resolves once every event emitted so far is recorded (in the outbox); rejects if one could not be. */
+    private readonly recorded: () => Promise<void> = async () => undefined,
+  ) {}
+
+  get phone(): string {
+    return this.st.phone ?? '';
+  }
+
+  state(): EngineState {
+    return { ...this.st };
+  }
+
+  async connect(): Promise<void> {
+    const device = await this.db
+      .selectFrom('sandbox_devices')
+      .selectAll()
+      .where('instance_id', '=', this.instanceId)
+      .executeTakeFirst();
+    if (device && device.paired === 1) {
+      await this.goOnline(device.phone);
+    } else {
+      this.waitForScan();
+    }
+  }
+
+  private waitForScan(): void {
+    this.qrCode = `openzap-sandbox:${this.instanceId}:${randomBytes(8).toString('hex')}`;
+    this.st = { status: 'qr', phone: null, reason: 'Waiting for the QR code to be scanned (sandbox: POST /sandbox/pair).', hasSession: false };
+    this.events.emit('qr', { qr: this.qrCode });
+  }
+
+  private async goOnline(phone: string): Promise<void> {
+    this.qrCode = null;
+    this.st = { status: 'connected', phone, reason: null, hasSession: true };
+    this.events.emit('connection', { status: 'connected', phone, reason: null });
+    await this.network.attach(this);
+  }
+
+  /** The sandbox equivalent of scanning the QR code with a phone. */
+  async pair(phone: string | null): Promise<string> {
+    if (this.st.status === 'connected') throw conflict('You are already connected.', 'already-connected');
+    const wanted = phone ?? defaultSandboxPhone(this.instanceId);
+    const owner = await this.network.phoneOwner(wanted);
+    if (owner && owner !== this.instanceId) {
+      throw conflict(`Phone ${wanted} is already paired with another sandbox instance.`, 'phone-in-use');
+    }
+    const now = Date.now();
+    await this.db
+      .insertInto('sandbox_devices')
+      .values({ instance_id: this.instanceId, phone: wanted, paired: 1, updated_at: now })
+      .onConflict((oc) => oc.column('instance_id').doUpdateSet({ phone: wanted, paired: 1, updated_at: now }))
+      .execute();
+    await this.goOnline(wanted);
+    return wanted;
+  }
+
+  async qr(): Promise<string | null> {
+    return this.st.status === 'qr' ? this.qrCode : null;
+  }
+
+  async pairingCode(_phone: string): Promise<string> {
+    if (this.st.status === 'connected') throw conflict('You are already connected.', 'already-connected');
+    // Eight characters like WhatsApp's; entering it is simulated by POST /sandbox/pair.
+    return randomBytes(4).toString('hex').toUpperCase();
+  }
+
+  async restart(): Promise<void> {
+    const wasPaired = this.st.hasSession;
+    this.network.detach(this);
+    this.st = { ...this.st, status: 'connecting', reason: 'Restarting.' };
+    this.events.emit('connection', { status: 'connecting', phone: this.st.phone, reason: 'Restarting.' });
+    if (wasPaired) await this.goOnline(this.st.phone!);
+    else this.waitForScan();
+  }
+
+  async logout(): Promise<void> {
+    this.network.detach(this);
+    await this.db
+      .updateTable('sandbox_devices')
+      .set({ paired: 0, updated_at: Date.now() })
+      .where('instance_id', '=', this.instanceId)
+      .execute();
+    const phone = this.st.phone;
+    this.st = { status: 'disconnected', phone: null, reason: 'Logged out.', hasSession: false };
+    this.events.emit('connection', { status: 'disconnected', phone, reason: 'Device has been disconnected', loggedOut: true });
+    this.waitForScan();
+  }
+
+  async close(): Promise<void> {
+    this.network.detach(this);
+    this.st = { ...this.st, status: 'disconnected', reason: 'Stopped.' };
+  }
+
+  async device(): Promise<DeviceInfo> {
+    return {
+      phone: this.st.phone,
+      name: this.name,
+      imgUrl: null,
+      platform: 'sandbox',
+      sessionName: 'OpenZap sandbox',
+      deviceModel: 'OpenZap sandbox',
+      isBusiness: false,
+    };
+  }
+
+  private requireOnline(): string {
+    if (this.st.status !== 'connected' || !this.st.phone) throw notConnected();
+    return this.st.phone;
+  }
+
+  messages = {
+    send: async (msg: OutgoingMessage): Promise<SendResult> => {
+      const from = this.requireOnline();
+      if (!msg.to.endsWith('@s.whatsapp.net')) {
+        throw new ApiError(404, 'chat-not-found', `The sandbox network has no chat ${msg.to}.`);
+      }
+      const timestamp = Date.now();
+      const to = fromJid(msg.to);
+      const netMsg = { id: msg.id, from, to, content: msg.content, timestamp, quotedId: msg.quotedId, editId: msg.editId };
+      const { duplicate, delivered } = await this.network.accept(netMsg);
+      // The server acknowledged the message: SENT (re-emitted for a retried id: at least once).
+      this.events.emit('messageStatus', { ids: [msg.id], chatJid: msg.to, status: 'SENT', timestamp, device: 0 });
+      // Recorded before we return: the caller then deletes the queue row, after which nothing would re-emit it.
+      await this.recorded();
+      // A retried id that has not reached its recipient yet is routed again (duplicates are ignored there).
+      if (!delivered) await this.network.route(netMsg);
+      return { id: msg.id, timestamp, duplicate };
+    },
+    sendPresence: async (jid: string, presence: PresenceKind): Promise<void> => {
+      const from = this.requireOnline();
+      if (jid.endsWith('@s.whatsapp.net')) this.network.presence(from, fromJid(jid), presence);
+    },
+    read: async (chatJid: string, ids: string[]): Promise<void> => {
+      const me = this.requireOnline();
+      await this.network.read(me, fromJid(chatJid), ids);
+    },
+  };
+
+  profile = {
+    setName: async (name: string) => {
+      this.requireOnline();
+      this.name = name;
+    },
+    setDescription: async (_text: string) => {
+      this.requireOnline();
+    },
+    setPicture: async (_url: string) => {
+      this.requireOnline();
+    },
+  };
+
+  // ---- SandboxPeer: what the network hands to this instance ----
+
+  receive(msg: NetworkMessage): Promise<void> {
+    this.events.emit('message', {
+      id: msg.id,
+      chatJid: `${msg.from}@s.whatsapp.net`,
+      senderJid: `${msg.from}@s.whatsapp.net`,
+      senderName: msg.senderName ?? null,
+      fromMe: false,
+      fromApi: false,
+      timestamp: msg.timestamp,
+      content: msg.content,
+      quotedId: msg.quotedId,
+      isEdit: msg.editId !== undefined,
+    });
+    return this.recorded();
+  }
+
+  receipt(fromPhone: string, ids: string[], status: 'RECEIVED' | 'READ'): Promise<void> {
+    this.events.emit('messageStatus', { ids, chatJid: `${fromPhone}@s.whatsapp.net`, status, timestamp: Date.now(), device: 0 });
+    return this.recorded();
+  }
+
+  presence(fromPhone: string, presence: PresenceKind): void {
+    this.events.emit('presence', { chatJid: `${fromPhone}@s.whatsapp.net`, presence, lastSeen: null });
+  }
+}

@@ -1,0 +1,191 @@
+// The durable per-instance FIFO of accepted messages. A message is accepted once its row
+// is committed (fsynced); its ids are generated here and returned to the caller at once.
+import { sql, type Kysely } from 'kysely';
+import type { Database, QueueRow } from '../store/schema.js';
+import type { Dialect } from '../store/migrations.js';
+import type { MessageContent } from '../engines/engine.js';
+import { ApiError } from '../domain/errors.js';
+import { newMessageId, newZaapId } from '../domain/ids.js';
+import { messagesAccepted } from '../metrics.js';
+import { grouped } from '../store/tx-batcher.js';
+
+export interface EnqueueRequest {
+  instanceId: string;
+  /** Phone as the client gave it (kept for the queue listing). */
+  phone: string;
+  jid: string;
+  content: MessageContent;
+  delayMessage?: number;
+  delayTyping?: number;
+  quotedId?: string;
+  privateAnswer?: boolean;
+  editId?: string;
+}
+
+/** What a queue row's payload column holds. */
+export interface QueuedPayload {
+  content: MessageContent;
+  quotedId?: string;
+  privateAnswer?: boolean;
+  editId?: string;
+}
+
+export interface Accepted {
+  zaapId: string;
+  messageId: string;
+  id: string;
+}
+
+/** First key of the queue's advisory locks (Postgres). */
+const LOCK_SPACE = 0x6f7a7171; // "ozqq"
+
+export class SendQueue {
+  private listeners: ((instanceId: string) => void)[] = [];
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly limitWhileDisconnected: number,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {}
+
+  /** Called after the instance's queue changed (a message added or removed): its worker looks again. */
+  onChanged(fn: (instanceId: string) => void): void {
+    this.listeners.push(fn);
+  }
+
+  private changed(instanceId: string): void {
+    for (const fn of this.listeners) fn(instanceId);
+  }
+
+  async enqueue(req: EnqueueRequest, connected: boolean): Promise<Accepted> {
+    // Group commit: concurrent sends share one transaction (one fsync); each caller is
+    // answered only after the transaction holding its row committed.
+    const outcome = await grouped(this.db).run(async (tx) => {
+      if (!connected) {
+        // The count and the insert in one transaction, serialised per instance: concurrent
+        // requests must not all see 999 waiting and all be accepted.
+        if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_SPACE}, hashtext(${req.instanceId}))`.execute(tx);
+        const waiting = await this.count(req.instanceId, tx);
+        if (waiting >= this.limitWhileDisconnected) return { full: waiting };
+      }
+      return this.insert(tx, req);
+    });
+    if ('full' in outcome) {
+      throw new ApiError(
+        429,
+        'queue-full',
+        `The instance is disconnected and already has ${outcome.full} messages waiting (limit ${this.limitWhileDisconnected}). Reconnect it or clear the queue before sending more.`,
+      );
+    }
+    messagesAccepted.inc();
+    this.changed(req.instanceId);
+    return outcome;
+  }
+
+  private async insert(db: Kysely<Database>, req: EnqueueRequest): Promise<Accepted> {
+    const zaapId = newZaapId();
+    const messageId = newMessageId();
+    const payload: QueuedPayload = { content: req.content };
+    if (req.quotedId) payload.quotedId = req.quotedId;
+    if (req.privateAnswer) payload.privateAnswer = true;
+    if (req.editId) payload.editId = req.editId;
+    await db
+      .insertInto('send_queue')
+      .values({
+        instance_id: req.instanceId,
+        zaap_id: zaapId,
+        message_id: messageId,
+        phone: req.phone,
+        jid: req.jid,
+        kind: req.content.type,
+        payload: JSON.stringify(payload),
+        delay_message: req.delayMessage ?? null,
+        delay_typing: req.delayTyping ?? null,
+        status: 'queued',
+        attempts: 0,
+        created_at: Date.now(),
+        last_error: null,
+      })
+      .execute();
+    return { zaapId, messageId, id: messageId };
+  }
+
+  async count(instanceId: string, db: Kysely<Database> = this.db): Promise<number> {
+    const r = await db
+      .selectFrom('send_queue')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('instance_id', '=', instanceId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  list(instanceId: string, page: number, pageSize: number): Promise<QueueRow[]> {
+    return this.db
+      .selectFrom('send_queue')
+      .selectAll()
+      .where('instance_id', '=', instanceId)
+      .orderBy('seq')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute();
+  }
+
+  /** The next message to send: the oldest row of the instance. */
+  head(instanceId: string): Promise<QueueRow | undefined> {
+    return this.db.selectFrom('send_queue').selectAll().where('instance_id', '=', instanceId).orderBy('seq').limit(1).executeTakeFirst();
+  }
+
+  /** Remove every waiting message; a message already being handed to the engine is not recalled. */
+  async clear(instanceId: string): Promise<number> {
+    const r = await this.db
+      .deleteFrom('send_queue')
+      .where('instance_id', '=', instanceId)
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
+    const n = Number(r.numDeletedRows);
+    if (n > 0) this.changed(instanceId); // a worker waiting on a removed head's delay looks again
+    return n;
+  }
+
+  async remove(instanceId: string, zaapId: string): Promise<'removed' | 'sending' | 'missing'> {
+    const row = await this.db
+      .selectFrom('send_queue')
+      .select('status')
+      .where('instance_id', '=', instanceId)
+      .where('zaap_id', '=', zaapId)
+      .executeTakeFirst();
+    if (!row) return 'missing';
+    if (row.status !== 'queued') return 'sending';
+    const r = await this.db
+      .deleteFrom('send_queue')
+      .where('instance_id', '=', instanceId)
+      .where('zaap_id', '=', zaapId)
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) return 'sending';
+    this.changed(instanceId);
+    return 'removed';
+  }
+
+  /** Claim a row for sending; false if it was deleted meanwhile. */
+  async markSending(seq: number): Promise<boolean> {
+    const r = await grouped(this.db).run((tx) =>
+      tx
+        .updateTable('send_queue')
+        .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1) }))
+        .where('seq', '=', seq)
+        .executeTakeFirst(),
+    );
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async requeue(seq: number, error: string): Promise<void> {
+    await this.db.updateTable('send_queue').set({ status: 'queued', last_error: error }).where('seq', '=', seq).execute();
+  }
+
+  /** Instances that have messages waiting (to resume their workers at start). */
+  async instancesWithWork(): Promise<string[]> {
+    const rows = await this.db.selectFrom('send_queue').select('instance_id').distinct().execute();
+    return rows.map((r) => r.instance_id);
+  }
+}

@@ -1,0 +1,290 @@
+// Drains each instance's queue in order while its engine is connected, honouring
+// delayMessage, delayTyping and the default gap. A row is marked "sending" before the
+// engine is called and deleted, in the same transaction that writes its webhooks, once the
+// engine confirmed it; a crash in between resends with the same message id, which the
+// engine recognises (at most once when the engine can confirm, as DESIGN.md §5 asks).
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database, QueueRow } from '../store/schema.js';
+import type { GapRange } from '../config.js';
+import type { WhatsAppEngine } from '../engines/engine.js';
+import type { Instances } from '../domain/instances.js';
+import type { WebhookOutbox } from '../webhooks/outbox.js';
+import { deliveryCallback, receivedCallback } from '../webhooks/payloads.js';
+import { ApiError } from '../domain/errors.js';
+import type { QueuedPayload, SendQueue } from './send-queue.js';
+import { messagesSent } from '../metrics.js';
+import { grouped } from '../store/tx-batcher.js';
+
+const MAX_TRANSIENT_ATTEMPTS = 5;
+/** How long a graceful stop waits for a send under way: the longest delayTyping (15 s) and the send itself. */
+const STOP_GRACE_MS = 18_000;
+
+export interface EngineLookup {
+  engine(instanceId: string): WhatsAppEngine | undefined;
+}
+
+class Drainer {
+  running: Promise<void> | null = null;
+  dirty = false;
+  /** When this instance last sent; null until read from the store (a restart must not burst the queue). */
+  lastSentAt: number | null = null;
+  private wakeSleep: (() => void) | null = null;
+  private readonly gapDeadline = new Map<number, number>();
+  /** Rows that failed transiently: not before this time. */
+  private readonly retryAt = new Map<number, number>();
+
+  constructor(
+    readonly instanceId: string,
+    private readonly w: QueueWorker,
+  ) {}
+
+  kick(): void {
+    this.dirty = true;
+    this.interrupt();
+    if (this.running || this.w.stopped) return;
+    this.running = this.run().finally(() => {
+      this.running = null;
+      if (this.dirty && !this.w.stopped) this.kick();
+    });
+  }
+
+  /** Cut a wait for a delay or gap short (the row is read again). */
+  interrupt(): void {
+    if (this.wakeSleep) this.wakeSleep();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        self.wakeSleep = null;
+        resolve();
+      }
+      this.wakeSleep = done;
+    });
+  }
+
+  private async run(): Promise<void> {
+    try {
+      this.lastSentAt ??= await this.w.lastSentAt(this.instanceId);
+      while (!this.w.stopped) {
+        this.dirty = false;
+        const engine = this.w.engines.engine(this.instanceId);
+        if (!engine || engine.state().status !== 'connected') break;
+        const row = await this.w.queue.head(this.instanceId);
+        if (!row) break;
+        const wait = this.waitFor(row) - Date.now();
+        if (wait > 0) {
+          await this.sleep(wait);
+          continue; // re-read: the row may have been deleted or the engine gone meanwhile
+        }
+        await this.sendRow(engine, row);
+        // SQLite queries resolve at once: without a macrotask here a long queue would be a
+        // chain of microtasks that keeps HTTP requests and webhook responses waiting.
+        await new Promise((r) => setImmediate(r));
+      }
+    } catch (err) {
+      this.w.log.error({ err, instanceId: this.instanceId }, 'queue worker failed; retrying shortly');
+      setTimeout(() => this.kick(), 1000).unref();
+    }
+  }
+
+  /** When a row may be sent. A row already claimed before a crash goes at once. */
+  private waitFor(row: QueueRow): number {
+    if (row.status === 'sending') return 0;
+    return Math.max(this.retryAt.get(row.seq) ?? 0, this.paced(row));
+  }
+
+  /** delayMessage counts from the previous send (or from acceptance); otherwise the configured gap. */
+  private paced(row: QueueRow): number {
+    const last = this.lastSentAt ?? 0;
+    if (row.delay_message != null) return Math.max(row.created_at, last) + row.delay_message * 1000;
+    let deadline = this.gapDeadline.get(row.seq);
+    if (deadline === undefined) {
+      const { min, max } = this.w.gap;
+      deadline = last + min + Math.floor(Math.random() * (max - min + 1));
+      this.gapDeadline.set(row.seq, deadline);
+    }
+    return deadline;
+  }
+
+  private async sendRow(engine: WhatsAppEngine, row: QueueRow): Promise<void> {
+    const resumed = row.status === 'sending';
+    if (!(await this.w.queue.markSending(row.seq))) return;
+    this.gapDeadline.delete(row.seq);
+    this.retryAt.delete(row.seq);
+    const payload = JSON.parse(row.payload) as QueuedPayload;
+    try {
+      if (row.delay_typing && !resumed) {
+        await engine.messages.sendPresence(row.jid, 'composing');
+        // Not interruptible by new messages: "typing…" lasts what the client asked for.
+        await new Promise((r) => setTimeout(r, row.delay_typing! * 1000));
+      }
+      const result = await engine.messages.send({
+        id: row.message_id,
+        to: row.jid,
+        content: payload.content,
+        quotedId: payload.quotedId,
+        privateAnswer: payload.privateAnswer,
+        editId: payload.editId,
+      });
+      if (row.delay_typing) await engine.messages.sendPresence(row.jid, 'paused').catch(() => undefined);
+      this.lastSentAt = Date.now();
+      messagesSent.inc();
+      await this.w.confirm(row, payload, result.timestamp, engine.state().phone);
+    } catch (err) {
+      const retryInMs = await this.w.failed(row, err as Error);
+      if (retryInMs !== null) this.retryAt.set(row.seq, Date.now() + retryInMs);
+    }
+  }
+}
+
+export class QueueWorker {
+  stopped = false;
+  private readonly drainers = new Map<string, Drainer>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly queue: SendQueue,
+    readonly engines: EngineLookup,
+    private readonly instances: Instances,
+    private readonly outbox: WebhookOutbox,
+    readonly gap: GapRange,
+    readonly log: Logger,
+  ) {
+    queue.onChanged((id) => this.kick(id));
+  }
+
+  /** Until release(): kicks are only remembered (start-up: the server listens before queues drain). */
+  private held: Set<string> | null = new Set();
+
+  release(): void {
+    const ids = this.held ?? new Set<string>();
+    this.held = null;
+    for (const id of ids) this.kick(id);
+  }
+
+  kick(instanceId: string): void {
+    if (this.stopped) return;
+    if (this.held) {
+      this.held.add(instanceId);
+      return;
+    }
+    let d = this.drainers.get(instanceId);
+    if (!d) {
+      d = new Drainer(instanceId, this);
+      this.drainers.set(instanceId, d);
+    }
+    d.kick();
+  }
+
+  /** The last send of the instance before this process started (its queue keeps its pace across a restart). */
+  async lastSentAt(instanceId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.max('created_at').as('at'))
+      .where('instance_id', '=', instanceId)
+      .where('from_me', '=', 1)
+      .executeTakeFirst();
+    return Math.min(Number(r?.at ?? 0), Date.now());
+  }
+
+  /** The engine confirmed the message: one transaction removes it from the queue and writes its webhooks. */
+  async confirm(row: QueueRow, payload: QueuedPayload, timestamp: number, phone: string | null): Promise<void> {
+    const inst = await this.instances.get(row.instance_id);
+    await grouped(this.db).run(async (tx) => {
+      await tx.deleteFrom('send_queue').where('seq', '=', row.seq).execute();
+      await tx
+        .insertInto('messages')
+        .values({
+          instance_id: row.instance_id,
+          message_id: row.message_id,
+          zaap_id: row.zaap_id,
+          chat_jid: row.jid,
+          from_me: 1,
+          sender_jid: null,
+          kind: row.kind,
+          payload: row.payload,
+          status: 'SENT',
+          created_at: timestamp,
+        })
+        .onConflict((oc) => oc.columns(['instance_id', 'message_id']).doNothing())
+        .execute();
+      if (!inst) return;
+      await this.outbox.write(tx, [
+        this.outbox.row(inst, 'DeliveryCallback', deliveryCallback(inst, { jid: row.jid, zaapId: row.zaap_id, messageId: row.message_id })),
+        this.outbox.row(
+          inst,
+          'ReceivedCallback',
+          receivedCallback(
+            inst,
+            {
+              id: row.message_id,
+              chatJid: row.jid,
+              senderJid: phone ? `${phone}@s.whatsapp.net` : row.jid,
+              senderName: inst.profile_name,
+              fromMe: true,
+              fromApi: true,
+              timestamp,
+              content: payload.content,
+              quotedId: payload.quotedId,
+              isEdit: payload.editId !== undefined,
+            },
+            phone,
+          ),
+        ),
+      ]);
+    });
+    this.outbox.notify();
+  }
+
+  /**
+   * Not sent: wait for the connection, retry a transient error a few times (returns in how
+   * many ms), or give up with a DeliveryCallback error.
+   */
+  async failed(row: QueueRow, err: Error): Promise<number | null> {
+    const permanent = err instanceof ApiError && err.statusCode !== 409;
+    if (err instanceof ApiError && err.statusCode === 409) {
+      await this.queue.requeue(row.seq, err.message); // not connected: waits for the reconnect
+      return null;
+    }
+    if (!permanent && row.attempts + 1 < MAX_TRANSIENT_ATTEMPTS) {
+      this.log.warn({ err, instanceId: row.instance_id, zaapId: row.zaap_id }, 'send failed; will retry');
+      await this.queue.requeue(row.seq, err.message);
+      return 1000 * (row.attempts + 1);
+    }
+    this.log.warn({ err: err.message, instanceId: row.instance_id, zaapId: row.zaap_id }, 'message dropped from the queue');
+    const inst = await this.instances.get(row.instance_id);
+    await grouped(this.db).run(async (tx) => {
+      await tx.deleteFrom('send_queue').where('seq', '=', row.seq).execute();
+      if (!inst) return;
+      await this.outbox.write(tx, [
+        this.outbox.row(
+          inst,
+          'DeliveryCallback',
+          deliveryCallback(inst, { jid: row.jid, zaapId: row.zaap_id, messageId: row.message_id, error: err.message }),
+        ),
+      ]);
+    });
+    this.outbox.notify();
+    return null;
+  }
+
+  /** Stop taking new rows. A send already handed to the engine (typing included) finishes: graceful shutdown. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const running: Promise<void>[] = [];
+    for (const d of this.drainers.values()) {
+      d.interrupt(); // a message still waiting for its delay stays queued
+      if (d.running) running.push(d.running);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((r) => (timer = setTimeout(r, STOP_GRACE_MS)));
+    await Promise.race([Promise.allSettled(running), grace]);
+    clearTimeout(timer);
+  }
+}

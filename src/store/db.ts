@@ -1,0 +1,79 @@
+// Opens the database (embedded SQLite by default, Postgres when a URL is configured)
+// and runs the migrations. Everything above this file is dialect-agnostic Kysely.
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Database } from './schema.js';
+import { migrationProvider, type Dialect } from './migrations.js';
+import { TxBatcher, setBatcher } from './tx-batcher.js';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) columns hold epoch milliseconds and serial ids: both fit a JS number.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openStore(opts: { dataDir: string; databaseUrl: string | null; onPoolError?: (err: Error) => void }): Promise<Store> {
+  let db: Kysely<Database>;
+  let dialect: Dialect;
+  if (opts.databaseUrl) {
+    dialect = 'postgres';
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // An idle client whose connection dies (Postgres restart, pg_terminate_backend) emits
+    // 'error' on the pool; unhandled, it would crash the process. The pool replaces it.
+    pool.on('error', (err) => opts.onPoolError?.(err));
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    dialect = 'sqlite';
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    const file = new SQLite(path.join(opts.dataDir, 'openzap.db'));
+    file.pragma('journal_mode = WAL');
+    // FULL: every committed transaction (an accepted message, an outbox event) is fsynced.
+    file.pragma('synchronous = FULL');
+    file.pragma('busy_timeout = 5000');
+    file.pragma('foreign_keys = ON');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+  }
+  // Postgres commits on several pool connections at once; SQLite has one writer.
+  setBatcher(db, new TxBatcher(db, dialect === 'postgres' ? 4 : 1));
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  }
+  return { db, dialect, close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; the same few statements run thousands
+ * of times a second on the hot paths. Reuse prepared statements by SQL text (bounded).
+ */
+function withStatementCache(file: SQLite.Database, max = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  return new Proxy(file, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      }
+      return (sqlText: string) => {
+        let stmt = cache.get(sqlText);
+        if (stmt) {
+          cache.delete(sqlText); // refresh its place: least recently used goes first
+        } else {
+          stmt = target.prepare(sqlText);
+          if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        }
+        cache.set(sqlText, stmt);
+        return stmt;
+      };
+    },
+  });
+}

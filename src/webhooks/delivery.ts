@@ -1,0 +1,266 @@
+// Delivers the outbox: at least once, in id order per lane (instance, URL), with
+// exponential backoff and jitter until the retry horizon, then kept as failed (replayable).
+// A lane whose head is waiting for a retry blocks the events behind it: order first.
+import { createHmac } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { request, type Agent } from 'undici';
+import type { Logger } from 'pino';
+import type { Database, OutboxRow } from '../store/schema.js';
+import type { Instances } from '../domain/instances.js';
+import { checkUrl, guardedAgent, type GuardOptions } from '../net/guard.js';
+import { webhookAttempts } from '../metrics.js';
+import type { Lane } from './outbox.js';
+import { grouped } from '../store/tx-batcher.js';
+
+export interface DeliveryOptions extends GuardOptions {
+  retryHorizonMs: number;
+  backoffBaseMs: number;
+  timeoutMs: number;
+  concurrency: number;
+}
+
+const MAX_BACKOFF_MS = 10 * 60_000;
+const LANE_BATCH = 200;
+/** Pause after the store failed under a lane or a scan (a full disk, a lost connection): retry, but calmly. */
+const STORE_ERROR_PAUSE_MS = 1000;
+
+export function backoffMs(attempt: number, baseMs: number, rand = Math.random()): number {
+  const d = Math.min(baseMs * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
+  return Math.round(d / 2 + (rand * d) / 2); // "equal jitter": never less than half the step
+}
+
+export function signature(secret: string, body: string): string {
+  return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+}
+
+type Outcome = { ok: boolean; status: number | null; error: string | null; ms: number };
+
+export class WebhookDelivery {
+  private readonly agent: Agent;
+  private readonly active = new Set<string>();
+  /** Lanes paused after a store error: not before this time (in memory; a restart clears it). */
+  private readonly pausedUntil = new Map<string, number>();
+  /** Running lanes that got new rows after their last read. */
+  private readonly dirty = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private scheduled = false;
+  private stopped = true;
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly instances: Instances,
+    private readonly opts: DeliveryOptions,
+    private readonly log: Logger,
+  ) {
+    this.agent = guardedAgent({ ...opts, connections: 32 });
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  /** Stop taking new work; wait for the requests under way (their outcome is recorded). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.allSettled([...this.inflight]);
+    await this.agent.close().catch(() => undefined);
+  }
+
+  wake(): void {
+    if (this.stopped || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.track(
+        this.scan().catch((err) => {
+          // Nothing else may wake us (no new event): look again after a pause.
+          this.log.error({ err }, 'webhook scan failed; retrying shortly');
+          this.arm(Date.now() + STORE_ERROR_PAUSE_MS);
+        }),
+      );
+    });
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = this.stopped ? null : setTimeout(() => this.wake(), Math.max(10, at - Date.now()));
+  }
+
+  private track(p: Promise<void>): void {
+    const q = p.catch((err) => this.log.error({ err }, 'webhook delivery loop failed')).finally(() => this.inflight.delete(q));
+    this.inflight.add(q);
+  }
+
+  /**
+   * New rows were committed on these lanes: start them directly instead of scanning the
+   * whole outbox (the scan groups every pending row; it stays for start-up, retries and
+   * when all lane slots are taken). A lane already running picks the rows up itself.
+   */
+  lanes(lanes: Lane[]): void {
+    if (this.stopped) return;
+    // No lane named (a replay, or another writer's notify took the list): look at everything.
+    if (lanes.length === 0) return this.wake();
+    for (const { instanceId, url } of lanes) {
+      const lane = `${instanceId}\n${url}`;
+      if (this.active.has(lane)) {
+        this.dirty.add(lane);
+        continue;
+      }
+      if (this.pausedUntil.has(lane) || this.active.size >= this.opts.concurrency) {
+        this.wake();
+        continue;
+      }
+      this.startLane(lane, instanceId, url);
+    }
+  }
+
+  private startLane(lane: string, instanceId: string, url: string): void {
+    this.active.add(lane);
+    this.dirty.delete(lane);
+    const run = this.runLane(lane, instanceId, url).catch((err) => {
+      // E.g. a 2xx whose outcome could not be written: delivering again at once would be a
+      // hot loop of duplicates against the receiver.
+      this.log.error({ err, instanceId }, 'webhook lane failed; pausing it');
+      this.pausedUntil.set(lane, Date.now() + STORE_ERROR_PAUSE_MS);
+      return 'blocked' as const;
+    });
+    this.track(
+      run.then((end) => {
+        this.active.delete(lane);
+        if (this.stopped) return;
+        // Emptied: only rows written while it finished need it again. Blocked (a retry is due
+        // later, or paused): the scan arms the timer.
+        if (end === 'empty' && this.dirty.delete(lane)) this.startLane(lane, instanceId, url);
+        else if (end !== 'empty') this.wake();
+      }),
+    );
+  }
+
+  /** Find every lane's head; start the due lanes, arm a timer for the earliest one waiting. */
+  private async scan(): Promise<void> {
+    if (this.stopped) return;
+    const heads = await this.db
+      .selectFrom('webhook_outbox')
+      .select(['id', 'instance_id', 'url', 'next_attempt_at'])
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('webhook_outbox').select((e) => e.fn.min('id').as('id')).where('status', '=', 'pending').groupBy(['instance_id', 'url']),
+      )
+      .execute();
+    const now = Date.now();
+    let nextDue = Infinity;
+    for (const h of heads) {
+      const lane = `${h.instance_id}\n${h.url}`;
+      if (this.active.has(lane)) continue;
+      const due = Math.max(h.next_attempt_at, this.pausedUntil.get(lane) ?? 0);
+      if (due > now) {
+        nextDue = Math.min(nextDue, due);
+        continue;
+      }
+      this.pausedUntil.delete(lane);
+      if (this.active.size >= this.opts.concurrency) {
+        nextDue = Math.min(nextDue, now + 50);
+        continue;
+      }
+      this.startLane(lane, h.instance_id, h.url);
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (nextDue !== Infinity) this.arm(nextDue);
+  }
+
+  /** Deliver a lane's pending rows in order until it is empty or a delivery fails. */
+  private async runLane(_lane: string, instanceId: string, url: string): Promise<'empty' | 'blocked'> {
+    while (!this.stopped) {
+      const rows = await this.db
+        .selectFrom('webhook_outbox')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('instance_id', '=', instanceId)
+        .where('url', '=', url)
+        .orderBy('id')
+        .limit(LANE_BATCH)
+        .execute();
+      if (rows.length === 0) return 'empty';
+      for (const row of rows) {
+        if (this.stopped) return 'blocked';
+        if (row.next_attempt_at > Date.now()) return 'blocked'; // waiting for its retry: the scan re-arms the lane
+        const ok = await this.deliverOne(row);
+        if (!ok) return 'blocked';
+      }
+    }
+    return 'blocked';
+  }
+
+  private async deliverOne(row: OutboxRow): Promise<boolean> {
+    const attempt = row.attempts + 1;
+    const outcome = await this.post(row, attempt);
+    webhookAttempts.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
+    const now = Date.now();
+    await grouped(this.db).run(async (tx) => {
+      await tx
+        .insertInto('webhook_attempts')
+        .values({ outbox_id: row.id, attempt, at: now, status_code: outcome.status, error: outcome.error, duration_ms: outcome.ms })
+        .execute();
+      if (outcome.ok) {
+        await tx
+          .updateTable('webhook_outbox')
+          .set({ status: 'delivered', attempts: attempt, delivered_at: now, last_status: outcome.status, last_error: null })
+          .where('id', '=', row.id)
+          .execute();
+        return;
+      }
+      const next = now + backoffMs(attempt - (row.attempts_before ?? 0), this.opts.backoffBaseMs);
+      const gaveUp = next > (row.retry_from ?? row.created_at) + this.opts.retryHorizonMs;
+      await tx
+        .updateTable('webhook_outbox')
+        .set({
+          status: gaveUp ? 'failed' : 'pending',
+          attempts: attempt,
+          next_attempt_at: gaveUp ? row.next_attempt_at : next,
+          last_status: outcome.status,
+          last_error: outcome.error,
+        })
+        .where('id', '=', row.id)
+        .execute();
+    });
+    if (!outcome.ok) {
+      this.log.warn({ outboxId: row.id, instanceId: row.instance_id, attempt, status: outcome.status, error: outcome.error }, 'webhook delivery failed');
+    }
+    return outcome.ok;
+  }
+
+  private async post(row: OutboxRow, attempt: number): Promise<Outcome> {
+    const started = Date.now();
+    const inst = await this.instances.get(row.instance_id);
+    if (!inst) return { ok: false, status: null, error: 'instance deleted', ms: 0 };
+    try {
+      checkUrl(row.url, this.opts, 'webhook URL');
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'z-api-token': inst.token,
+        'user-agent': 'OpenZap',
+        'x-openzap-event-id': String(row.id),
+        'x-openzap-event-type': row.event_type,
+        'x-openzap-attempt': String(attempt),
+      };
+      if (inst.webhook_secret) headers['x-openzap-signature'] = signature(inst.webhook_secret, row.payload);
+      const res = await request(row.url, {
+        method: 'POST',
+        headers,
+        body: row.payload,
+        dispatcher: this.agent,
+        headersTimeout: this.opts.timeoutMs,
+        bodyTimeout: this.opts.timeoutMs,
+      });
+      await res.body.dump();
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      return { ok, status: res.statusCode, error: ok ? null : `HTTP ${res.statusCode}`, ms: Date.now() - started };
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      return { ok: false, status: null, error: (e.code ? `${e.code}: ` : '') + e.message, ms: Date.now() - started };
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// The durable webhook outbox: an event becomes a row (one per configured URL) before
+// anything else happens with it; the delivery worker drains rows in id order per lane.
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import type { Database, InstanceRow, OutboxRow, WebhookOutboxTable } from '../store/schema.js';
+import type { Dialect } from '../store/migrations.js';
+import type { Payload, WebhookType } from './payloads.js';
+import { grouped } from '../store/tx-batcher.js';
+
+/** First key of the outbox's advisory locks (Postgres), so they cannot collide with other users of hashtext locks. */
+const LOCK_SPACE = 0x6f7a6f62; // "ozob"
+
+/** The instance URL configured for a webhook type (null: not configured, nothing to deliver). */
+export function webhookUrl(inst: InstanceRow, type: WebhookType, payload: Payload): string | null {
+  switch (type) {
+    case 'DeliveryCallback':
+      return inst.delivery_url;
+    case 'ReceivedCallback':
+      // Messages sent by the connected number go out only with "notify sent by me".
+      if (payload.fromMe === true && inst.notify_sent_by_me !== 1) return null;
+      return inst.received_url;
+    case 'MessageStatusCallback':
+      return inst.message_status_url;
+    case 'ConnectedCallback':
+      return inst.connected_url;
+    case 'DisconnectedCallback':
+      return inst.disconnected_url;
+    case 'PresenceChatCallback':
+      return inst.presence_url;
+  }
+}
+
+/** A delivery lane: events of one instance to one URL, delivered in id order. */
+export interface Lane {
+  instanceId: string;
+  url: string;
+}
+
+export interface DeliveryListQuery {
+  instanceId: string;
+  status?: string;
+  page: number;
+  pageSize: number;
+}
+
+export class WebhookOutbox {
+  private listeners: ((lanes: Lane[]) => void)[] = [];
+  /** Lanes written since the last notify(): the delivery worker starts just those. */
+  private written = new Map<string, Lane>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {}
+
+  /** Called after rows were committed, with the lanes that got rows, to wake the delivery worker. */
+  onAdded(fn: (lanes: Lane[]) => void): void {
+    this.listeners.push(fn);
+  }
+
+  notify(): void {
+    const lanes = [...this.written.values()];
+    this.written.clear();
+    for (const fn of this.listeners) fn(lanes);
+  }
+
+  row(inst: InstanceRow, type: WebhookType, payload: Payload, now = Date.now()): Insertable<WebhookOutboxTable> | null {
+    const url = webhookUrl(inst, type, payload);
+    if (!url) return null;
+    return {
+      instance_id: inst.id,
+      url,
+      event_type: type,
+      payload: JSON.stringify(payload),
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      created_at: now,
+      delivered_at: null,
+      last_status: null,
+      last_error: null,
+    };
+  }
+
+  /**
+   * Insert inside the caller's transaction. Lane order is id order, so ids must be committed
+   * in the order they are handed out: on Postgres two transactions could commit ids 11 then
+   * 10, and the worker would deliver 11 before 10 exists for it. A per-instance lock held to
+   * commit prevents that (SQLite runs one transaction at a time anyway).
+   */
+  async write(tx: Transaction<Database>, rows: (Insertable<WebhookOutboxTable> | null)[]): Promise<number> {
+    const real = rows.filter((r): r is Insertable<WebhookOutboxTable> => r !== null);
+    if (real.length === 0) return 0;
+    if (this.dialect === 'postgres') {
+      for (const id of [...new Set(real.map((r) => r.instance_id))].sort()) {
+        await sql`select pg_advisory_xact_lock(${LOCK_SPACE}, hashtext(${id}))`.execute(tx);
+      }
+    }
+    await tx.insertInto('webhook_outbox').values(real).execute();
+    for (const r of real) this.written.set(`${r.instance_id}\n${r.url}`, { instanceId: r.instance_id, url: r.url });
+    return real.length;
+  }
+
+  /** Record an event; `alongside` writes in the same transaction (it runs even when no URL is configured). */
+  async add(inst: InstanceRow, type: WebhookType, payload: Payload, alongside?: (tx: Transaction<Database>) => Promise<void>): Promise<void> {
+    const row = this.row(inst, type, payload);
+    if (!row && !alongside) return;
+    await grouped(this.db).run(async (tx) => {
+      await alongside?.(tx);
+      if (row) await this.write(tx, [row]);
+    });
+    if (row) this.notify();
+  }
+
+  async list(q: DeliveryListQuery): Promise<{ total: number; rows: OutboxRow[] }> {
+    let base = this.db.selectFrom('webhook_outbox').where('instance_id', '=', q.instanceId);
+    if (q.status) base = base.where('status', '=', q.status);
+    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    const rows = await base
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize)
+      .execute();
+    return { total: Number(total), rows };
+  }
+
+  get(instanceId: string, id: number): Promise<OutboxRow | undefined> {
+    return this.db.selectFrom('webhook_outbox').selectAll().where('instance_id', '=', instanceId).where('id', '=', id).executeTakeFirst();
+  }
+
+  attempts(outboxId: number) {
+    return this.db.selectFrom('webhook_attempts').selectAll().where('outbox_id', '=', outboxId).orderBy('attempt').execute();
+  }
+
+  /**
+   * Put failed deliveries back in line (all of the instance's, or the given ids). The attempt
+   * count goes on from where it was, so the attempt log never holds two "attempt 1".
+   */
+  async replay(instanceId: string, ids?: number[]): Promise<number> {
+    let q = this.db
+      .updateTable('webhook_outbox')
+      .set((eb) => ({ status: 'pending', next_attempt_at: Date.now(), retry_from: Date.now(), attempts_before: eb.ref('attempts'), last_error: null }))
+      .where('instance_id', '=', instanceId)
+      .where('status', '=', 'failed');
+    if (ids && ids.length > 0) q = q.where('id', 'in', ids);
+    const res = await q.executeTakeFirst();
+    const n = Number(res.numUpdatedRows);
+    if (n > 0) this.notify();
+    return n;
+  }
+}

@@ -1,0 +1,109 @@
+// Engine events → Z-API webhook payloads, field names exactly as documented
+// (zapi-reference.txt "Webhooks" and webhook-shapes-observed.md), `momment` included.
+import type { InstanceRow } from '../store/schema.js';
+import type { EngineEvents, IncomingMessage, MessageContent } from '../engines/engine.js';
+import { fromJid, isGroupJid, isNewsletterJid } from '../domain/phone.js';
+
+export type WebhookType =
+  | 'DeliveryCallback'
+  | 'ReceivedCallback'
+  | 'MessageStatusCallback'
+  | 'ConnectedCallback'
+  | 'DisconnectedCallback'
+  | 'PresenceChatCallback';
+
+export type Payload = Record<string, unknown>;
+
+export function deliveryCallback(inst: InstanceRow, p: { jid: string; zaapId: string; messageId: string; error?: string }): Payload {
+  const body: Payload = {
+    phone: fromJid(p.jid),
+    zaapId: p.zaapId,
+    messageId: p.messageId,
+    type: 'DeliveryCallback',
+    instanceId: inst.id,
+  };
+  if (p.error) body.error = p.error;
+  return body;
+}
+
+export function connectedCallback(inst: InstanceRow, phone: string | null, momment: number): Payload {
+  return { type: 'ConnectedCallback', connected: true, momment, instanceId: inst.id, phone: phone ?? '', isBusiness: inst.business_device === 1 };
+}
+
+export function disconnectedCallback(inst: InstanceRow, error: string, momment: number): Payload {
+  return { momment, error, disconnected: true, type: 'DisconnectedCallback', instanceId: inst.id };
+}
+
+export function messageStatusCallback(inst: InstanceRow, ev: EngineEvents['messageStatus'][0]): Payload {
+  const group = isGroupJid(ev.chatJid);
+  const body: Payload = {
+    instanceId: inst.id,
+    status: ev.status,
+    ids: ev.ids,
+    momment: ev.timestamp,
+    phone: fromJid(ev.chatJid),
+    type: 'MessageStatusCallback',
+    isGroup: group,
+  };
+  // Observed deliveries: one-to-one chats carry phoneDevice; group receipts carry participant/participantDevice.
+  if (ev.participant) {
+    body.participant = fromJid(ev.participant);
+    body.participantDevice = ev.device ?? 0;
+  } else {
+    body.phoneDevice = ev.device ?? 0;
+  }
+  return body;
+}
+
+export function presenceChatCallback(inst: InstanceRow, ev: EngineEvents['presence'][0]): Payload {
+  return {
+    type: 'PresenceChatCallback',
+    phone: fromJid(ev.chatJid),
+    status: ev.presence.toUpperCase(),
+    lastSeen: ev.lastSeen,
+    instanceId: inst.id,
+  };
+}
+
+/** The content-specific part of a ReceivedCallback (`text`, later `image`, `audio` …). */
+function contentFields(content: MessageContent): Payload {
+  switch (content.type) {
+    case 'text':
+      return { text: { message: content.text } };
+  }
+}
+
+export function receivedCallback(inst: InstanceRow, m: IncomingMessage, connectedPhone: string | null): Payload {
+  const group = isGroupJid(m.chatJid);
+  const senderPhone = fromJid(m.senderJid);
+  return {
+    isStatusReply: false,
+    // Engines put the phone jid in chatJid/senderJid whenever they know it, and the LID alongside.
+    chatLid: m.chatLid ?? (m.chatJid.endsWith('@lid') ? m.chatJid : null),
+    senderLid: m.senderLid ?? (m.senderJid.endsWith('@lid') ? m.senderJid : null),
+    connectedPhone: connectedPhone ?? '',
+    waitingMessage: false,
+    isEdit: m.isEdit ?? false,
+    isGroup: group,
+    isNewsletter: isNewsletterJid(m.chatJid),
+    instanceId: inst.id,
+    messageId: m.id,
+    phone: fromJid(m.chatJid),
+    fromMe: m.fromMe,
+    momment: m.timestamp,
+    status: m.fromMe ? 'SENT' : 'RECEIVED',
+    chatName: m.fromMe || group ? fromJid(m.chatJid) : (m.senderName ?? senderPhone),
+    senderPhoto: null,
+    senderName: m.senderName ?? senderPhone,
+    participantPhone: group ? senderPhone : null,
+    participantLid: group ? (m.senderLid ?? null) : null,
+    photo: null,
+    broadcast: false,
+    referenceMessageId: m.quotedId ?? null,
+    forwarded: m.forwarded ?? false,
+    fromApi: m.fromApi,
+    messageExpirationSeconds: 0,
+    type: 'ReceivedCallback',
+    ...contentFields(m.content),
+  };
+}
