@@ -25,16 +25,8 @@ export interface DeviceInfo {
   isBusiness: boolean;
 }
 
-/** Text content; later issues add the other message types to this union. */
-export interface TextContent {
-  type: 'text';
-  text: string;
-  /** jids mentioned in the text */
-  mentions?: string[];
-  groupMentions?: { jid: string; subject: string }[];
-}
-
-export type MessageContent = TextContent;
+export type { MessageContent, MediaRef, MessageKey } from './content.js';
+import type { MessageContent } from './content.js';
 
 export interface OutgoingMessage {
   /** Message id generated at enqueue time; engines must send with exactly this id. */
@@ -47,6 +39,10 @@ export interface OutgoingMessage {
   privateAnswer?: boolean;
   /** Replace the content of an earlier message of ours with this id. */
   editId?: string;
+  /** Shown as "Forwarded" (forward-message). */
+  forwarded?: boolean;
+  /** The quoted message is a status (story) of the recipient: reply-status-*. */
+  quotedIsStatus?: boolean;
 }
 
 export interface SendResult {
@@ -76,6 +72,12 @@ export interface IncomingMessage {
   chatLid?: string;
   /** The sender's LID, when known. */
   senderLid?: string;
+  /** A reply to one of our statuses (stories). */
+  isStatusReply?: boolean;
+  /** Posted as a status (story): chatJid is status@broadcast. */
+  broadcast?: boolean;
+  /** View-once media. */
+  viewOnce?: boolean;
 }
 
 export type MessageStatus = 'SENT' | 'RECEIVED' | 'READ' | 'READ_BY_ME' | 'PLAYED';
@@ -127,10 +129,19 @@ export interface WhatsAppEngine {
   device(): Promise<DeviceInfo>;
 
   messages: {
+    /**
+     * Why this engine cannot send the content (→ 501 before the message is queued), or null
+     * when it can. Checked by the routes at accept time.
+     */
+    unsupportedReason(content: MessageContent, to: string): string | null;
     send(msg: OutgoingMessage): Promise<SendResult>;
     sendPresence(jid: string, presence: PresenceKind): Promise<void>;
     /** Mark received messages of a chat as read (sends read receipts). */
     read(chatJid: string, ids: string[]): Promise<void>;
+    /** Delete a message: for everyone when it is ours (owner), otherwise only on this device. */
+    delete(key: { id: string; chatJid: string; fromMe: boolean; participant?: string }): Promise<void>;
+    /** Audio or PTV played: sends the "played" receipt (PLAYED). */
+    played(chatJid: string, ids: string[]): Promise<void>;
   };
 
   profile: {

@@ -14,11 +14,14 @@ import type { SandboxNetwork } from './sandbox/network.js';
 import { SandboxEngine } from './sandbox/engine.js';
 import { BaileysEngine } from './baileys/engine.js';
 import type { SocketFactory } from './baileys/connection.js';
+import type { MediaPort } from '../media/media.js';
 
 export interface ManagerDeps {
   db: Kysely<Database>;
   instances: Instances;
   network: SandboxNetwork;
+  /** Engines read media to send and keep media they receive. */
+  media: MediaPort;
   sink: EngineEventSink;
   log: Logger;
   /** Called when an instance becomes connected (the queue drains). */

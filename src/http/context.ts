@@ -8,6 +8,7 @@ import type { QueueWorker } from '../queue/worker.js';
 import type { WebhookOutbox } from '../webhooks/outbox.js';
 import type { EngineManager } from '../engines/manager.js';
 import type { SandboxNetwork } from '../engines/sandbox/network.js';
+import type { MediaPort } from '../media/media.js';
 import type { AccountRow, InstanceRow } from '../store/schema.js';
 
 export interface AppContext {
@@ -20,6 +21,7 @@ export interface AppContext {
   outbox: WebhookOutbox;
   engines: EngineManager;
   network: SandboxNetwork;
+  media: MediaPort;
 }
 
 declare module 'fastify' {

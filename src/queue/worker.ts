@@ -10,7 +10,7 @@ import type { GapRange } from '../config.js';
 import type { WhatsAppEngine } from '../engines/engine.js';
 import type { Instances } from '../domain/instances.js';
 import type { WebhookOutbox } from '../webhooks/outbox.js';
-import { deliveryCallback, receivedCallback } from '../webhooks/payloads.js';
+import { deliveryCallback, receivedCallback, type MediaUrls } from '../webhooks/payloads.js';
 import { ApiError } from '../domain/errors.js';
 import type { QueuedPayload, SendQueue } from './send-queue.js';
 import { messagesSent } from '../metrics.js';
@@ -155,6 +155,7 @@ export class QueueWorker {
     private readonly outbox: WebhookOutbox,
     readonly gap: GapRange,
     readonly log: Logger,
+    private readonly urls: MediaUrls,
   ) {
     queue.onChanged((id) => this.kick(id));
   }
@@ -235,6 +236,7 @@ export class QueueWorker {
               isEdit: payload.editId !== undefined,
             },
             phone,
+            this.urls,
           ),
         ),
       ]);

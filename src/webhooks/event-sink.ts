@@ -10,13 +10,17 @@ import {
   messageStatusCallback,
   presenceChatCallback,
   receivedCallback,
+  type MediaUrls,
 } from './payloads.js';
 
 export class EngineEventSink {
   /** Per-instance chain: events are written in the order the engine emitted them (ids = lane order). */
   private readonly chains = new Map<string, Promise<void>>();
 
-  constructor(private readonly outbox: WebhookOutbox) {}
+  constructor(
+    private readonly outbox: WebhookOutbox,
+    private readonly urls: MediaUrls,
+  ) {}
 
   /**
    * Run `write` after the instance's previous event. The returned promise rejects if this
@@ -51,7 +55,7 @@ export class EngineEventSink {
    * before a client can reply to it, and a crash keeps both or neither.
    */
   message(inst: InstanceRow, m: IncomingMessage, connectedPhone: string | null, store?: (tx: Transaction<Database>) => Promise<void>): Promise<void> {
-    return this.guard(() => this.outbox.add(inst, 'ReceivedCallback', receivedCallback(inst, m, connectedPhone), store), inst.id);
+    return this.guard(() => this.outbox.add(inst, 'ReceivedCallback', receivedCallback(inst, m, connectedPhone, this.urls), store), inst.id);
   }
 
   status(inst: InstanceRow, ev: EngineEvents['messageStatus'][0]): Promise<void> {

@@ -3,6 +3,10 @@
 import type { InstanceRow } from '../store/schema.js';
 import type { EngineEvents, IncomingMessage, MessageContent } from '../engines/engine.js';
 import { fromJid, isGroupJid, isNewsletterJid } from '../domain/phone.js';
+import type { MediaPort } from '../media/media.js';
+
+/** Turns a stored media reference into the URL OpenZap serves it at. */
+export type MediaUrls = Pick<MediaPort, 'url'>;
 
 export type WebhookType =
   | 'DeliveryCallback'
@@ -66,14 +70,16 @@ export function presenceChatCallback(inst: InstanceRow, ev: EngineEvents['presen
 }
 
 /** The content-specific part of a ReceivedCallback (`text`, later `image`, `audio` …). */
-function contentFields(content: MessageContent): Payload {
+function contentFields(content: MessageContent, _urls: MediaUrls): Payload {
   switch (content.type) {
     case 'text':
       return { text: { message: content.text } };
+    default:
+      return {};
   }
 }
 
-export function receivedCallback(inst: InstanceRow, m: IncomingMessage, connectedPhone: string | null): Payload {
+export function receivedCallback(inst: InstanceRow, m: IncomingMessage, connectedPhone: string | null, urls: MediaUrls): Payload {
   const group = isGroupJid(m.chatJid);
   const senderPhone = fromJid(m.senderJid);
   return {
@@ -104,6 +110,6 @@ export function receivedCallback(inst: InstanceRow, m: IncomingMessage, connecte
     fromApi: m.fromApi,
     messageExpirationSeconds: 0,
     type: 'ReceivedCallback',
-    ...contentFields(m.content),
+    ...contentFields(m.content, urls),
   };
 }
