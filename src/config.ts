@@ -42,6 +42,12 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Days recent messages and delivered webhooks are kept (failed webhooks: at least 30). */
   messageRetentionDays: number;
+  /** Largest media file accepted from a client (URL or base64) or kept from WhatsApp. */
+  mediaMaxBytes: number;
+  /** Time limit of one media download (URL inputs). */
+  mediaFetchTimeoutMs: number;
+  /** Days received and sent media stay downloadable from OpenZap (Z-API: 30). */
+  mediaRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +176,9 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     trustProxy,
     messageRetentionDays: int(env, 'OPENZAP_MESSAGE_RETENTION_DAYS', 7, 1, 3650),
+    mediaMaxBytes: int(env, 'OPENZAP_MEDIA_MAX_MB', 100, 1, 2048) * 1024 * 1024,
+    mediaFetchTimeoutMs: int(env, 'OPENZAP_MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),
+    mediaRetentionDays: int(env, 'OPENZAP_MEDIA_RETENTION_DAYS', 30, 1, 3650),
     secretKey: parseSecretKey(env.OPENZAP_SECRET_KEY),
     waWebVersion: parseWaVersion(env.OPENZAP_WA_WEB_VERSION),
   };

@@ -14,6 +14,9 @@ import { EngineEventSink } from './webhooks/event-sink.js';
 import { EngineManager } from './engines/manager.js';
 import { SandboxNetwork } from './engines/sandbox/network.js';
 import { buildApp } from './http/app.js';
+import { MediaStore } from './media/store.js';
+import { guardedAgent } from './net/guard.js';
+import path from 'node:path';
 import type { AppContext } from './http/context.js';
 
 export interface OpenZap {
@@ -53,6 +56,16 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
   );
   outbox.onAdded((lanes) => delivery.lanes(lanes));
 
+  let url = '';
+  const mediaAgent = guardedAgent({ allowHttp: true, allowPrivate: config.allowPrivateUrls, timeoutMs: config.mediaFetchTimeoutMs, connections: 16 });
+  const media = new MediaStore(store.db, {
+    dir: path.join(config.dataDir, 'media'),
+    publicBase: () => (config.publicUrl ?? url).replace(/\/+$/, ''),
+    maxBytes: config.mediaMaxBytes,
+    retentionMs: config.mediaRetentionDays * 86_400_000,
+    allowPrivate: config.allowPrivateUrls,
+    dispatcher: mediaAgent,
+  });
   const network = new SandboxNetwork(store.db, config.sandboxReceiptDelayMs);
   const queue = new SendQueue(store.db, config.queueLimitDisconnected, store.dialect);
   let worker!: QueueWorker;
@@ -60,14 +73,15 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
     db: store.db,
     instances,
     network,
-    sink: new EngineEventSink(outbox),
+    media,
+    sink: new EngineEventSink(outbox, media),
     log: log.child({ part: 'engines' }),
     onConnected: (id) => worker.kick(id),
     baileys: { secretKey: config.secretKey, waWebVersion: config.waWebVersion, messageRetentionDays: config.messageRetentionDays },
   });
-  worker = new QueueWorker(store.db, queue, engines, instances, outbox, config.sendGapMs, log.child({ part: 'queue' }));
+  worker = new QueueWorker(store.db, queue, engines, instances, outbox, config.sendGapMs, log.child({ part: 'queue' }), media);
 
-  const ctx: AppContext = { config, store, accounts, instances, queue, worker, outbox, engines, network };
+  const ctx: AppContext = { config, store, accounts, instances, queue, worker, outbox, engines, network, media };
   const app = await buildApp(ctx);
 
   delivery.start();
@@ -77,12 +91,14 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
   const expiry = setInterval(() => void engines.stopExpired().catch((err) => log.error({ err }, 'expiry check failed')), 30_000);
   expiry.unref();
   const retention = defaultRetention(config.messageRetentionDays);
-  const prune = () => void pruneOnce(store.db, retention).catch((err) => log.error({ err }, 'retention pruning failed'));
+  const prune = () => {
+    void pruneOnce(store.db, retention).catch((err) => log.error({ err }, 'retention pruning failed'));
+    void media.prune().catch((err) => log.error({ err }, 'media pruning failed'));
+  };
   const pruning = setInterval(prune, 3_600_000);
   pruning.unref();
   setTimeout(prune, 60_000).unref();
 
-  let url = '';
   if (opts.listen !== false) {
     await app.listen({ port: config.port, host: config.host });
     const addr = app.server.address();
@@ -103,6 +119,7 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
       await engines.closeAll();
       network.close();
       await delivery.stop(); // finish the webhook requests under way
+      await mediaAgent.close();
       await store.close();
     })());
 

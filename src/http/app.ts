@@ -14,6 +14,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { messageRoutes } from './routes/messages.js';
 import { queueRoutes } from './routes/queue.js';
 import { sandboxRoutes } from './routes/sandbox.js';
+import { mediaRoutes } from './routes/media.js';
 import { redactUrl } from './redact.js';
 import { findNul } from './text-guard.js';
 import { badRequest } from '../domain/errors.js';
@@ -93,6 +94,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(partnerRoutes);
+  await app.register(mediaRoutes);
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', instanceAuth);

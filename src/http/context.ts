@@ -8,7 +8,7 @@ import type { QueueWorker } from '../queue/worker.js';
 import type { WebhookOutbox } from '../webhooks/outbox.js';
 import type { EngineManager } from '../engines/manager.js';
 import type { SandboxNetwork } from '../engines/sandbox/network.js';
-import type { MediaPort } from '../media/media.js';
+import type { MediaStore } from '../media/store.js';
 import type { AccountRow, InstanceRow } from '../store/schema.js';
 
 export interface AppContext {
@@ -21,7 +21,8 @@ export interface AppContext {
   outbox: WebhookOutbox;
   engines: EngineManager;
   network: SandboxNetwork;
-  media: MediaPort;
+  /** The media store (implements MediaPort; the media route also streams its files). */
+  media: MediaStore;
 }
 
 declare module 'fastify' {

@@ -288,6 +288,26 @@ function outboxLaneIndex(): Migration {
   };
 }
 
+/** Media files kept for sending and received media served back (media/store.ts). */
+function mediaFiles(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('media')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('instance_id', 'text', (c) => c.notNull())
+        .addColumn('mime_type', 'text', (c) => c.notNull())
+        .addColumn('file_name', 'text')
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('media_expires').on('media').column('expires_at').execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -297,6 +317,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0003_outbox_retry_from': outboxRetryFrom(),
         '0004_baileys_store': baileysStore(),
         '0005_outbox_lane_index': outboxLaneIndex(),
+        '0006_media': mediaFiles(),
       };
     },
   };

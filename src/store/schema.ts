@@ -229,6 +229,18 @@ export interface BaileysPresenceSubsTable {
   updated_at: number;
 }
 
+/** A file in the media store (bytes under <dataDir>/media, see media/store.ts). */
+export interface MediaTable {
+  id: string;
+  instance_id: string;
+  mime_type: string;
+  file_name: string | null;
+  size: number;
+  sha256: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   partner_tokens: PartnerTokensTable;
@@ -248,6 +260,7 @@ export interface Database {
   baileys_contacts: BaileysContactsTable;
   baileys_groups: BaileysGroupsTable;
   baileys_presence_subs: BaileysPresenceSubsTable;
+  media: MediaTable;
 }
 
 export type InstanceRow = Selectable<InstancesTable>;
