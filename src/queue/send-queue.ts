@@ -20,6 +20,10 @@ export interface EnqueueRequest {
   quotedId?: string;
   privateAnswer?: boolean;
   editId?: string;
+  /** Shown as "Forwarded" (forward-message). */
+  forwarded?: boolean;
+  /** quotedId is a status (story) of the recipient (reply-status-*). */
+  quotedIsStatus?: boolean;
 }
 
 /** What a queue row's payload column holds. */
@@ -28,6 +32,8 @@ export interface QueuedPayload {
   quotedId?: string;
   privateAnswer?: boolean;
   editId?: string;
+  forwarded?: boolean;
+  quotedIsStatus?: boolean;
 }
 
 export interface Accepted {
@@ -89,6 +95,8 @@ export class SendQueue {
     if (req.quotedId) payload.quotedId = req.quotedId;
     if (req.privateAnswer) payload.privateAnswer = true;
     if (req.editId) payload.editId = req.editId;
+    if (req.forwarded) payload.forwarded = true;
+    if (req.quotedIsStatus) payload.quotedIsStatus = true;
     await db
       .insertInto('send_queue')
       .values({

@@ -120,7 +120,8 @@ class Drainer {
     const payload = JSON.parse(row.payload) as QueuedPayload;
     try {
       if (row.delay_typing && !resumed) {
-        await engine.messages.sendPresence(row.jid, 'composing');
+        // Audio shows "recording audio…" for delayTyping (send-audio), everything else "typing…".
+        await engine.messages.sendPresence(row.jid, payload.content.type === 'audio' ? 'recording' : 'composing');
         // Not interruptible by new messages: "typing…" lasts what the client asked for.
         await new Promise((r) => setTimeout(r, row.delay_typing! * 1000));
       }
@@ -131,6 +132,8 @@ class Drainer {
         quotedId: payload.quotedId,
         privateAnswer: payload.privateAnswer,
         editId: payload.editId,
+        forwarded: payload.forwarded,
+        quotedIsStatus: payload.quotedIsStatus,
       });
       if (row.delay_typing) await engine.messages.sendPresence(row.jid, 'paused').catch(() => undefined);
       this.lastSentAt = Date.now();
