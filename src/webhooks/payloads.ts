@@ -1,9 +1,10 @@
 // Engine events → Z-API webhook payloads, field names exactly as documented
 // (zapi-reference.txt "Webhooks" and webhook-shapes-observed.md), `momment` included.
 import type { InstanceRow } from '../store/schema.js';
-import type { EngineEvents, IncomingMessage, MessageContent } from '../engines/engine.js';
+import type { EngineEvents, IncomingMessage } from '../engines/engine.js';
 import { fromJid, isGroupJid, isNewsletterJid } from '../domain/phone.js';
 import type { MediaPort } from '../media/media.js';
+import { contentFields } from './received-content.js';
 
 /** Turns a stored media reference into the URL OpenZap serves it at. */
 export type MediaUrls = Pick<MediaPort, 'url'>;
@@ -69,26 +70,19 @@ export function presenceChatCallback(inst: InstanceRow, ev: EngineEvents['presen
   };
 }
 
-/** The content-specific part of a ReceivedCallback (`text`, later `image`, `audio` …). */
-function contentFields(content: MessageContent, _urls: MediaUrls): Payload {
-  switch (content.type) {
-    case 'text':
-      return { text: { message: content.text } };
-    default:
-      return {};
-  }
-}
-
 export function receivedCallback(inst: InstanceRow, m: IncomingMessage, connectedPhone: string | null, urls: MediaUrls): Payload {
   const group = isGroupJid(m.chatJid);
   const senderPhone = fromJid(m.senderJid);
-  return {
-    isStatusReply: false,
+  // "Waiting for message": WhatsApp delivered the envelope but not the content (e.g. view-once
+  // media on a linked device). Engines always set content; a stored row may lack it.
+  const waiting = (m.content as IncomingMessage['content'] | null | undefined) == null;
+  const body: Payload = {
+    isStatusReply: m.isStatusReply ?? false,
     // Engines put the phone jid in chatJid/senderJid whenever they know it, and the LID alongside.
     chatLid: m.chatLid ?? (m.chatJid.endsWith('@lid') ? m.chatJid : null),
     senderLid: m.senderLid ?? (m.senderJid.endsWith('@lid') ? m.senderJid : null),
     connectedPhone: connectedPhone ?? '',
-    waitingMessage: false,
+    waitingMessage: waiting,
     isEdit: m.isEdit ?? false,
     isGroup: group,
     isNewsletter: isNewsletterJid(m.chatJid),
@@ -104,12 +98,19 @@ export function receivedCallback(inst: InstanceRow, m: IncomingMessage, connecte
     participantPhone: group ? senderPhone : null,
     participantLid: group ? (m.senderLid ?? null) : null,
     photo: null,
-    broadcast: false,
-    referenceMessageId: m.quotedId ?? null,
+    broadcast: m.broadcast ?? false,
+    // Button and list replies name the message they answer inside the content too.
+    referenceMessageId: m.quotedId ?? (waiting ? undefined : quotedIdOf(m.content)) ?? null,
     forwarded: m.forwarded ?? false,
     fromApi: m.fromApi,
     messageExpirationSeconds: 0,
     type: 'ReceivedCallback',
-    ...contentFields(m.content, urls),
   };
+  // The docs' waiting-message example carries a top-level viewOnce.
+  if (waiting) return { ...body, viewOnce: m.viewOnce ?? false };
+  return { ...body, ...contentFields(m.content, urls, { timestamp: m.timestamp, senderPhone, viewOnce: m.viewOnce ?? false }) };
+}
+
+function quotedIdOf(c: IncomingMessage['content']): string | undefined {
+  return c.type === 'buttonReply' || c.type === 'listReply' ? c.quotedId : undefined;
 }

@@ -61,7 +61,7 @@ describe('messages.upsert → message → ReceivedCallback', () => {
       content: { type: 'text', text: 'Olá, tudo bem?' },
     };
     expect(of('message')).toEqual([expected]);
-    expect(receivedCallback(INST, expected, ME)).toEqual({
+    expect(receivedCallback(INST, expected, ME, { url: (r) => 'http://127.0.0.1:3000/media/' + r.id })).toEqual({
       isStatusReply: false,
       chatLid: null,
       senderLid: null,
@@ -112,7 +112,7 @@ describe('messages.upsert → message → ReceivedCallback', () => {
         forwarded: true,
       }),
     ]);
-    const payload = receivedCallback(INST, of('message')[0] as IncomingMessage, ME);
+    const payload = receivedCallback(INST, of('message')[0] as IncomingMessage, ME, { url: (r) => 'http://127.0.0.1:3000/media/' + r.id });
     expect(payload).toMatchObject({ referenceMessageId: '3EB0QUOTED', forwarded: true, text: { message: '@5511911112222 veja isto' } });
   });
 
@@ -127,7 +127,7 @@ describe('messages.upsert → message → ReceivedCallback', () => {
     ]);
     const m = of('message')[0] as IncomingMessage;
     expect(m).toMatchObject({ chatJid: GROUP, senderJid: CONTACT_JID, senderLid: CONTACT_LID });
-    expect(receivedCallback(INST, m, ME)).toMatchObject({ isGroup: true, phone: '120363025246125486-group', participantPhone: CONTACT });
+    expect(receivedCallback(INST, m, ME, { url: (r) => 'http://127.0.0.1:3000/media/' + r.id })).toMatchObject({ isGroup: true, phone: '120363025246125486-group', participantPhone: CONTACT });
     // A new store instance reading the same database knows the pair.
     const again = new BaileysStore(store.db, INST.id);
     await again.loadLidMap();
@@ -140,7 +140,7 @@ describe('messages.upsert → message → ReceivedCallback', () => {
     await upsert([received({ id: '3EB0LLL444', remoteJid: CONTACT_LID, message: { conversation: 'via lid' } })]);
     const m = of('message')[0] as IncomingMessage;
     expect(m).toMatchObject({ chatJid: CONTACT_JID, chatLid: CONTACT_LID, senderJid: CONTACT_JID });
-    expect(receivedCallback(INST, m, ME)).toMatchObject({ phone: CONTACT });
+    expect(receivedCallback(INST, m, ME, { url: (r) => 'http://127.0.0.1:3000/media/' + r.id })).toMatchObject({ phone: CONTACT });
     const rows = await store.db.selectFrom('baileys_lid_map').selectAll().execute();
     expect(rows).toEqual([expect.objectContaining({ instance_id: INST.id, lid: CONTACT_LID, pn: CONTACT_JID })]);
   });
@@ -165,7 +165,7 @@ describe('messages.upsert → message → ReceivedCallback', () => {
     await upsert([received({ id: '3EB0EDIT666', message: edit })]);
     const m = of('message')[0] as IncomingMessage;
     expect(m).toMatchObject({ id: '3EB0ORIGINAL', isEdit: true, content: { type: 'text', text: 'texto corrigido' } });
-    expect(receivedCallback(INST, m, ME)).toMatchObject({ messageId: '3EB0ORIGINAL', isEdit: true });
+    expect(receivedCallback(INST, m, ME, { url: (r) => 'http://127.0.0.1:3000/media/' + r.id })).toMatchObject({ messageId: '3EB0ORIGINAL', isEdit: true });
   });
 
   it('other content types, stubs and statuses emit nothing yet, and nothing crashes', async () => {
@@ -199,7 +199,7 @@ describe('messages.upsert → message → ReceivedCallback', () => {
     await upsert([received({ id: '3EB0PHONE1', fromMe: true, message: { conversation: 'do celular' } })]);
     const m = of('message')[0] as IncomingMessage;
     expect(m).toMatchObject({ fromMe: true, fromApi: false, senderJid: `${ME}@s.whatsapp.net`, chatJid: CONTACT_JID });
-    expect(receivedCallback(INST, m, ME)).toMatchObject({ fromMe: true, status: 'SENT', phone: CONTACT });
+    expect(receivedCallback(INST, m, ME, { url: (r) => 'http://127.0.0.1:3000/media/' + r.id })).toMatchObject({ fromMe: true, status: 'SENT', phone: CONTACT });
   });
 });
 
