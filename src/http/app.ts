@@ -11,7 +11,8 @@ import { healthRoutes } from './routes/health.js';
 import { partnerRoutes } from './routes/partner.js';
 import { instanceRoutes } from './routes/instance.js';
 import { webhookRoutes } from './routes/webhooks.js';
-import { messageRoutes } from './routes/messages.js';
+import { messageRoutes } from './routes/messages/index.js';
+import { statusRoutes } from './routes/status.js';
 import { queueRoutes } from './routes/queue.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { mediaRoutes } from './routes/media.js';
@@ -101,6 +102,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await scope.register(instanceRoutes);
       await scope.register(webhookRoutes);
       await scope.register(messageRoutes);
+      await scope.register(statusRoutes);
       await scope.register(queueRoutes);
       await scope.register(sandboxRoutes);
     },
