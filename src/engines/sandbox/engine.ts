@@ -4,18 +4,20 @@
 import { randomBytes, createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
-import { ApiError, conflict } from '../../domain/errors.js';
+import { ApiError, Unsupported, conflict } from '../../domain/errors.js';
 import { fromJid } from '../../domain/phone.js';
 import {
   EngineEmitter,
   type DeviceInfo,
   type EngineState,
+  type MessageContent,
   type OutgoingMessage,
   type PresenceKind,
   type SendResult,
   type WhatsAppEngine,
 } from '../engine.js';
-import type { NetworkMessage, SandboxNetwork, SandboxPeer } from './network.js';
+import type { ReceiptStatus, SandboxNetwork, SandboxPeer } from './network.js';
+import { STATUS_JID, incomingOf, unsupportedChat, unsupportedOnNetwork, type NetworkMessage } from './wire.js';
 
 const notConnected = () => new ApiError(409, 'not-connected', 'The instance is not connected (sandbox: pair it first).');
 
@@ -146,21 +148,37 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
     return this.st.phone;
   }
 
+  /** The network's name for a chat this engine can act on: the other person's phone, or STATUS_JID. */
+  private chatOf(chatJid: string): string {
+    const unsupported = unsupportedChat(chatJid);
+    if (unsupported) throw new Unsupported(unsupported);
+    return chatJid === STATUS_JID ? STATUS_JID : fromJid(chatJid);
+  }
+
   messages = {
+    unsupportedReason: (content: MessageContent, to: string): string | null => unsupportedOnNetwork(content, to),
     send: async (msg: OutgoingMessage): Promise<SendResult> => {
       const from = this.requireOnline();
-      if (!msg.to.endsWith('@s.whatsapp.net')) {
-        throw new ApiError(404, 'chat-not-found', `The sandbox network has no chat ${msg.to}.`);
-      }
+      const unsupported = unsupportedOnNetwork(msg.content, msg.to);
+      if (unsupported) throw new Unsupported(unsupported);
       const timestamp = Date.now();
-      const to = fromJid(msg.to);
-      const netMsg = { id: msg.id, from, to, content: msg.content, timestamp, quotedId: msg.quotedId, editId: msg.editId };
+      const netMsg: NetworkMessage = {
+        id: msg.id,
+        from,
+        to: this.chatOf(msg.to),
+        content: msg.content,
+        timestamp,
+        quotedId: msg.quotedId,
+        editId: msg.editId,
+      };
+      if (msg.forwarded) netMsg.forwarded = true;
+      if (msg.quotedIsStatus) netMsg.isStatusReply = true;
       const { duplicate, delivered } = await this.network.accept(netMsg);
       // The server acknowledged the message: SENT (re-emitted for a retried id: at least once).
       this.events.emit('messageStatus', { ids: [msg.id], chatJid: msg.to, status: 'SENT', timestamp, device: 0 });
       // Recorded before we return: the caller then deletes the queue row, after which nothing would re-emit it.
       await this.recorded();
-      // A retried id that has not reached its recipient yet is routed again (duplicates are ignored there).
+      // A retried id that has not reached its recipient(s) yet is routed again (duplicates are ignored there).
       if (!delivered) await this.network.route(netMsg);
       return { id: msg.id, timestamp, duplicate };
     },
@@ -170,7 +188,20 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
     },
     read: async (chatJid: string, ids: string[]): Promise<void> => {
       const me = this.requireOnline();
-      await this.network.read(me, fromJid(chatJid), ids);
+      await this.network.read(me, this.chatOf(chatJid), ids);
+    },
+    played: async (chatJid: string, ids: string[]): Promise<void> => {
+      const me = this.requireOnline();
+      await this.network.played(me, this.chatOf(chatJid), ids);
+    },
+    delete: async (key: { id: string; chatJid: string; fromMe: boolean; participant?: string }): Promise<void> => {
+      const me = this.requireOnline();
+      const chat = this.chatOf(key.chatJid);
+      // Someone else's message: "delete for me" only touches this device; the network has nothing to do.
+      if (!key.fromMe) return;
+      if (!(await this.network.revoke(me, chat, key.id))) {
+        throw new ApiError(404, 'message-not-found', `This instance sent no message ${key.id} to ${key.chatJid} on the sandbox network.`);
+      }
     },
   };
 
@@ -190,23 +221,18 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
   // ---- SandboxPeer: what the network hands to this instance ----
 
   receive(msg: NetworkMessage): Promise<void> {
-    this.events.emit('message', {
-      id: msg.id,
-      chatJid: `${msg.from}@s.whatsapp.net`,
-      senderJid: `${msg.from}@s.whatsapp.net`,
-      senderName: msg.senderName ?? null,
-      fromMe: false,
-      fromApi: false,
-      timestamp: msg.timestamp,
-      content: msg.content,
-      quotedId: msg.quotedId,
-      isEdit: msg.editId !== undefined,
-    });
+    this.events.emit('message', incomingOf(msg));
     return this.recorded();
   }
 
-  receipt(fromPhone: string, ids: string[], status: 'RECEIVED' | 'READ'): Promise<void> {
-    this.events.emit('messageStatus', { ids, chatJid: `${fromPhone}@s.whatsapp.net`, status, timestamp: Date.now(), device: 0 });
+  receipt(fromPhone: string, ids: string[], status: ReceiptStatus, onStatus = false): Promise<void> {
+    const who = `${fromPhone}@s.whatsapp.net`;
+    const timestamp = Date.now();
+    // Receipts for a status post name the viewer as participant (as WhatsApp's do).
+    this.events.emit(
+      'messageStatus',
+      onStatus ? { ids, chatJid: STATUS_JID, participant: who, status, timestamp, device: 0 } : { ids, chatJid: who, status, timestamp, device: 0 },
+    );
     return this.recorded();
   }
 
