@@ -1,0 +1,141 @@
+// Status area (zapi-reference.txt "Status"): text, image and video statuses are posted to
+// status@broadcast and reach the sandbox instances that know the poster; replies quote a
+// status of the contact answered (isStatusReply at the recipient). The 10 MB video limit
+// is enforced before anything is queued.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestInstance, type TestServer } from '../helpers/server.js';
+import { WebhookReceiver, type Delivery } from '../helpers/receiver.js';
+import { MediaFileServer, SAMPLES, dataUri } from '../helpers/media-samples.js';
+import { waitFor } from '../helpers/http.js';
+import { expectError } from './expect.js';
+
+type Paired = TestInstance & { phone: string };
+const CONTACT = '5511987650001';
+const OTHER_CONTACT = '5511987650002';
+
+describe('status: post and reply', () => {
+  let server: TestServer;
+  let rx: WebhookReceiver;
+  let files: MediaFileServer;
+  let A: Paired;
+  let B: Paired;
+
+  beforeAll(async () => {
+    rx = await new WebhookReceiver().start();
+    files = await new MediaFileServer().start();
+    server = await startTestServer({ OPENZAP_ALLOW_PRIVATE_URLS: 'true' });
+    A = await server.pairedInstance(`${rx.url}/a`);
+    B = await server.pairedInstance(`${rx.url}/b`);
+    // A status reaches the sandbox instances that have talked with the poster.
+    await send(A, '/send-text', { phone: B.phone, message: 'hi' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rx?.stop();
+    await files?.stop();
+  });
+
+  const at = (who: string, type: string, pred: (b: any) => boolean = () => true) =>
+    rx.deliveries.filter((d) => d.path === `/${who}` && d.body?.type === type && pred(d.body));
+  const who = (i: Paired) => (i === A ? 'a' : 'b');
+
+  async function send(from: Paired, route: string, body: Record<string, unknown>) {
+    const res = await from.call('POST', route, body);
+    expect(res.status, `${route}: ${JSON.stringify(res.body)}`).toBe(200);
+    expect(res.body).toMatchObject({ zaapId: expect.stringMatching(/^[0-9A-F]{32}$/), messageId: expect.stringMatching(/^3EB0[0-9A-F]{20}$/) });
+    expect(res.body.id).toBe(res.body.messageId);
+    const d = await waitFor(() => at(who(from), 'DeliveryCallback', (b) => b.messageId === res.body.messageId)[0], 10_000, `DeliveryCallback of ${route}`);
+    expect(d.body.error, `${route}: ${d.body.error}`).toBeUndefined();
+    return res.body as { zaapId: string; messageId: string };
+  }
+
+  const received = (i: Paired, messageId: string): Promise<Delivery> =>
+    waitFor(() => at(who(i), 'ReceivedCallback', (b) => b.messageId === messageId)[0], 10_000, `ReceivedCallback ${messageId}`);
+
+  const stored = async (inst: TestInstance, id: string) => {
+    const row = await server.oz.ctx.store.db.selectFrom('messages').selectAll().where('instance_id', '=', inst.id).where('message_id', '=', id).executeTakeFirstOrThrow();
+    return { ...row, payload: JSON.parse(row.payload) };
+  };
+  const count = async (i: TestInstance) => (await i.call('GET', '/queue/count')).body.count as number;
+
+  it('send-text-status: posted to status@broadcast, seen by B as a broadcast', async () => {
+    const r = await send(A, '/send-text-status', { message: 'Your status message' });
+    expect((await stored(A, r.messageId)).chat_jid).toBe('status@broadcast');
+    const got = await received(B, r.messageId);
+    expect(got.body).toMatchObject({ broadcast: true, fromMe: false, text: { message: 'Your status message' } });
+  });
+
+  it('send-image-status (URL) and send-video-status (base64) with captions', async () => {
+    const img = await send(A, '/send-image-status', { image: files.fileUrl('png', 'status'), caption: 'caption text' });
+    const gotImg = await received(B, img.messageId);
+    expect(gotImg.body).toMatchObject({ broadcast: true, image: { caption: 'caption text', mimeType: 'image/png' } });
+    expect(Buffer.from(await (await fetch(gotImg.body.image.imageUrl)).arrayBuffer())).toEqual(SAMPLES.png);
+    const vid = await send(A, '/send-video-status', { video: dataUri('mp4'), caption: 'video caption' });
+    expect((await received(B, vid.messageId)).body).toMatchObject({ broadcast: true, video: { caption: 'video caption', mimeType: 'video/mp4' } });
+  });
+
+  it('send-video-status refuses a video over the documented 10 MB (nothing queued)', async () => {
+    const big = Buffer.concat([SAMPLES.mp4.subarray(0, 32), Buffer.alloc(10 * 1024 * 1024 + 1024, 7)]);
+    const res = await A.call('POST', '/send-video-status', { video: `data:video/mp4;base64,${big.toString('base64')}` });
+    expectError(res, 413, 'media-too-large');
+    expect(await count(A)).toBe(0);
+    // The same file is fine as an ordinary video (16 MB).
+    await send(A, '/send-video', { phone: B.phone, video: `data:video/mp4;base64,${big.toString('base64')}` });
+  });
+
+  it('a status can only be a text, an image, a video or a voice note', async () => {
+    expectError(await A.call('POST', '/send-text-status', {}), 400, 'validation');
+    expectError(await A.call('POST', '/send-text-status', { message: 'x'.repeat(701) }), 400, 'validation');
+    expectError(await A.call('POST', '/send-image-status', { image: dataUri('pdf') }), 415, 'invalid-media-type');
+    expectError(await A.call('POST', '/send-video-status', { video: dataUri('png') }), 415, 'invalid-media-type');
+    expect(await count(A)).toBe(0);
+  });
+
+  describe('replies to a contact\'s status', () => {
+    let statusId: string;
+
+    beforeAll(async () => {
+      // The simulated contact posts a status that A sees.
+      const res = await A.call('POST', '/sandbox/inbound/send-text-status', { phone: CONTACT, message: 'my day' });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      statusId = res.body.messageId;
+      const got = await received(A, statusId);
+      expect(got.body).toMatchObject({ broadcast: true, text: { message: 'my day' } });
+    });
+
+    it('reply-status-text: a message to the poster quoting the status', async () => {
+      const r = await send(A, '/reply-status-text', { phone: CONTACT, message: 'nice!', statusMessageId: statusId });
+      const s = await stored(A, r.messageId);
+      expect(s.chat_jid).toBe(`${CONTACT}@s.whatsapp.net`);
+      expect(s.payload).toMatchObject({ quotedId: statusId, quotedIsStatus: true, content: { type: 'text', text: 'nice!' } });
+    });
+
+    it('reply-status-gif and reply-status-sticker', async () => {
+      const g = await send(A, '/reply-status-gif', { phone: CONTACT, gif: files.fileUrl('mp4', 'reply'), statusMessageId: statusId });
+      expect((await stored(A, g.messageId)).payload).toMatchObject({ quotedIsStatus: true, content: { type: 'video', gif: true } });
+      const s = await send(A, '/reply-status-sticker', { phone: CONTACT, sticker: dataUri('webp'), statusMessageId: statusId });
+      expect((await stored(A, s.messageId)).payload).toMatchObject({ quotedIsStatus: true, content: { type: 'sticker' } });
+    });
+
+    it('B\'s status answered by A: B sees a status reply quoting its status', async () => {
+      const post = await send(B, '/send-text-status', { message: 'B status' });
+      await received(A, post.messageId);
+      const r = await send(A, '/reply-status-text', { phone: B.phone, message: 'seen it', statusMessageId: post.messageId });
+      expect((await received(B, r.messageId)).body).toMatchObject({ isStatusReply: true, referenceMessageId: post.messageId, text: { message: 'seen it' } });
+    });
+
+    it('refuses what is not a status of the contact answered (nothing queued)', async () => {
+      expectError(await A.call('POST', '/reply-status-text', { phone: CONTACT, message: 'x', statusMessageId: '3EB0FFFFFFFFFFFFFFFFFFFF' }), 404, 'message-not-found');
+      expectError(await A.call('POST', '/reply-status-text', { phone: OTHER_CONTACT, message: 'x', statusMessageId: statusId }), 400, 'message-chat-mismatch');
+      const chat = await A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'not a status' });
+      await received(A, chat.body.messageId);
+      expectError(await A.call('POST', '/reply-status-text', { phone: CONTACT, message: 'x', statusMessageId: chat.body.messageId }), 400, 'not-a-status');
+      const own = await send(A, '/send-text-status', { message: 'mine' });
+      expectError(await A.call('POST', '/reply-status-text', { phone: CONTACT, message: 'x', statusMessageId: own.messageId }), 400, 'own-message');
+      expectError(await A.call('POST', '/reply-status-gif', { phone: CONTACT, gif: dataUri('png'), statusMessageId: statusId }), 415, 'invalid-media-type');
+      expectError(await A.call('POST', '/reply-status-sticker', { phone: CONTACT, statusMessageId: statusId }), 400, 'validation');
+      expectError(await A.call('POST', '/reply-status-text', { phone: CONTACT, message: 'x' }), 400, 'validation');
+      expect(await count(A)).toBe(0);
+    });
+  });
+});
