@@ -74,6 +74,7 @@ export class EngineManager {
         createSocket: b?.createSocket,
         retentionMs: b?.messageRetentionDays ? b.messageRetentionDays * 86_400_000 : undefined,
         instances: this.d.instances,
+        media: this.d.media,
       });
     }
     return new SandboxEngine(inst.id, this.d.db, this.d.network, () => this.recorded(inst.id));

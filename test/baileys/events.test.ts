@@ -168,7 +168,7 @@ describe('messages.upsert → message → ReceivedCallback', () => {
     expect(receivedCallback(INST, m, ME, { url: (r) => 'http://127.0.0.1:3000/media/' + r.id })).toMatchObject({ messageId: '3EB0ORIGINAL', isEdit: true });
   });
 
-  it('other content types, stubs and statuses emit nothing yet, and nothing crashes', async () => {
+  it('stubs and protocol messages emit nothing; media without a downloadable file and statuses are reported; nothing crashes', async () => {
     await upsert([
       received({ id: '3EB0IMG777', message: { imageMessage: { caption: 'foto', mimetype: 'image/jpeg' } } }),
       proto.WebMessageInfo.fromObject({
@@ -176,10 +176,14 @@ describe('messages.upsert → message → ReceivedCallback', () => {
         messageStubType: proto.WebMessageInfo.StubType.CIPHERTEXT,
         messageTimestamp: T,
       }) as WAMessage,
+      received({ id: '3EB0REVOKE', message: { protocolMessage: { type: proto.Message.ProtocolMessage.Type.REVOKE, key: { id: '3EB0GONE' } } } }),
       received({ id: '3EB0STORY9', remoteJid: 'status@broadcast', message: { conversation: 'story' }, participant: CONTACT_JID }),
       received({ id: '3EB0AFTER0', message: { conversation: 'still alive' } }),
     ]);
-    expect(of('message').map((m) => (m as IncomingMessage).id)).toEqual(['3EB0AFTER0']);
+    expect(of('message').map((m) => (m as IncomingMessage).id)).toEqual(['3EB0IMG777', '3EB0STORY9', '3EB0AFTER0']);
+    // The image carries no media location: reported with what WhatsApp declared, no file kept (id '').
+    expect(of('message')[0]).toMatchObject({ content: { type: 'image', caption: 'foto', media: { id: '', mimeType: 'image/jpeg', size: 0 } } });
+    expect(of('message')[1]).toMatchObject({ chatJid: 'status@broadcast', senderJid: CONTACT_JID, broadcast: true, content: { type: 'text', text: 'story' } });
   });
 
   it('a message delivered twice (offline replay) is reported once; our own API echo not at all', async () => {

@@ -1,6 +1,7 @@
 // A fake Baileys socket for offline tests: the package's real event buffer (makeEventBuffer),
-// real message generation (generateWAMessage) for sendMessage, and vi.fn() for every other
-// call, so tests assert the exact Baileys call and drive inbound flows with real events.
+// real message generation (generateWAMessage, with real media encryption and a fake upload)
+// for sendMessage, and vi.fn() for every other call, so tests assert the exact Baileys call
+// and drive inbound flows with real events. memoryMedia() is an in-memory MediaPort.
 import { vi } from 'vitest';
 import pino from 'pino';
 import {
@@ -9,8 +10,10 @@ import {
   proto,
   type AnyMessageContent,
   type GroupMetadata,
+  type MessageRelayOptions,
   type MiscMessageGenerationOptions,
   type UserFacingSocketConfig,
+  type WAMediaUploadFunction,
   type WASocket,
 } from 'baileys';
 import type { Kysely } from 'kysely';
@@ -19,6 +22,7 @@ import type { Database, InstanceRow } from '../../src/store/schema.js';
 import { blankInstanceRow } from '../../src/domain/instances.js';
 import { BaileysEngine, type BaileysEngineOptions } from '../../src/engines/baileys/engine.js';
 import { tempDir } from '../helpers/server.js';
+import type { MediaPort, MediaRef } from '../../src/media/media.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -31,6 +35,41 @@ export const ME = '5511900000001';
 export const ME_JID = `${ME}:7@s.whatsapp.net`;
 
 export type FakeSocket = ReturnType<typeof makeFakeSocket>;
+
+/** What an upload to WhatsApp's media servers answers, offline: a path named after the encrypted file's hash. */
+export const fakeUpload: WAMediaUploadFunction = async (_path, { fileEncSha256B64, mediaType }) => {
+  const name = encodeURIComponent(fileEncSha256B64);
+  return { mediaUrl: `https://mmg.whatsapp.net/test/${mediaType}/${name}`, directPath: `/test/${mediaType}/${name}` };
+};
+
+/** An in-memory MediaPort: what the engine reads to send and keeps when it receives. */
+export function memoryMedia() {
+  const files = new Map<string, { instanceId: string; bytes: Buffer; ref: MediaRef }>();
+  let n = 0;
+  const port = {
+    files,
+    ingest: vi.fn(async (): Promise<MediaRef> => {
+      throw new Error('ingest is the routes\' business');
+    }),
+    put: vi.fn(async (instanceId: string, bytes: Buffer, meta: { mimeType: string; fileName?: string }): Promise<MediaRef> => {
+      const id = `media${String(++n).padStart(17, '0')}`;
+      const ref: MediaRef = { id, mimeType: meta.mimeType, size: bytes.length, ...(meta.fileName ? { fileName: meta.fileName } : {}) };
+      files.set(id, { instanceId, bytes: Buffer.from(bytes), ref });
+      return { ...ref };
+    }),
+    read: vi.fn(async (id: string): Promise<Buffer> => {
+      const f = files.get(id);
+      if (!f) throw Object.assign(new Error(`Media ${id} is unknown or has expired`), { statusCode: 404 });
+      return f.bytes;
+    }),
+    url: (ref: MediaRef) => `https://openzap.test/media/${ref.id}`,
+    /** Test helper: a file as the routes would have ingested it. */
+    add: async (bytes: Buffer, mimeType: string, fileName?: string) => port.put('test', bytes, { mimeType, fileName }),
+  };
+  return port satisfies MediaPort & object;
+}
+
+export type MemoryMedia = ReturnType<typeof memoryMedia>;
 
 export function makeFakeSocket(config: UserFacingSocketConfig) {
   const ev = makeEventBuffer(silent);
@@ -49,11 +88,15 @@ export function makeFakeSocket(config: UserFacingSocketConfig) {
         ...options,
         userJid: creds.me!.id,
         logger: silent,
-        upload: async () => {
-          throw new Error('no uploads offline');
-        },
+        upload: sock.waUploadToServer,
       }),
     ),
+    waUploadToServer: vi.fn(fakeUpload),
+    relayMessage: vi.fn(async (_jid: string, _message: proto.IMessage, opts: MessageRelayOptions) => opts.messageId ?? ''),
+    sendReceipt: vi.fn(async (_jid: string, _participant: string | undefined, _ids: string[], _type: string) => undefined),
+    chatModify: vi.fn(async (_mod: unknown, _jid: string) => undefined),
+    getCatalog: vi.fn(async (_o: { jid?: string; limit?: number; cursor?: string }) => ({ products: [] as unknown[], nextPageCursor: undefined as string | undefined })),
+    updateMediaMessage: vi.fn(async (m: unknown) => m),
     sendPresenceUpdate: vi.fn(async () => undefined),
     readMessages: vi.fn(async () => undefined),
     rejectCall: vi.fn(async (_callId: string, _callFrom: string) => undefined),
@@ -119,14 +162,17 @@ export async function testStore(databaseUrl: string | null = null): Promise<Stor
 
 export interface EngineHarness {
   engine: BaileysEngine;
+  media: MemoryMedia;
   sockets: ReturnType<typeof fakeSockets>;
   db: Kysely<Database>;
   events: { name: string; args: unknown }[];
 }
 
-export function makeEngine(db: Kysely<Database>, opts: Partial<BaileysEngineOptions> = {}): EngineHarness {
+export function makeEngine(db: Kysely<Database>, opts: Partial<BaileysEngineOptions> & { media?: MemoryMedia } = {}): EngineHarness {
   const sockets = fakeSockets();
+  const media = opts.media ?? memoryMedia();
   const engine = new BaileysEngine({
+    media,
     db,
     instanceId: opts.instanceId ?? 'A'.repeat(32),
     logger: silent,
@@ -139,7 +185,7 @@ export function makeEngine(db: Kysely<Database>, opts: Partial<BaileysEngineOpti
   for (const name of ['connection', 'qr', 'message', 'messageStatus', 'presence', 'call'] as const) {
     engine.events.on(name, (arg: unknown) => events.push({ name, args: arg }));
   }
-  return { engine, sockets, db, events };
+  return { engine, sockets, db, events, media };
 }
 
 /** Connect a harness engine all the way: QR, scan, 515, reconnect, open. */

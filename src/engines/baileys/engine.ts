@@ -1,7 +1,9 @@
 // The real WhatsApp engine: WhatsApp Web multi-device through Baileys, behind the port.
 // This class only composes: auth-state.ts (session in our database), connection.ts
 // (socket lifecycle and reconnects), events.ts (Baileys events → port events), send.ts
-// (port sends → Baileys calls), store.ts (recent messages, LID ↔ phone), store-chats.ts,
+// (port sends → Baileys calls; content-out.ts and content-in.ts map message content both ways,
+// media-in.ts keeps received files, secret-addons.ts reads and writes poll votes and event
+// responses), store.ts (recent messages, LID ↔ phone), store-chats.ts,
 // store-contacts.ts and store-groups.ts (the local store, fed by sync.ts), calls.ts (calls
 // and auto-reject) and presence-subs.ts (presence subscriptions renewed after a reconnect).
 import makeWASocket, { isWABusinessPlatform, jidDecode, jidNormalizedUser, type WAMessageKey, type WASocket, type WAVersion } from 'baileys';
@@ -9,6 +11,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { ApiError, Unsupported } from '../../domain/errors.js';
 import type { Database, InstanceRow } from '../../store/schema.js';
+import type { MessageContent } from '../content.js';
 import {
   EngineEmitter,
   type DeviceInfo,
@@ -24,7 +27,11 @@ import { CallHandler } from './calls.js';
 import { BaileysConnection, type BaileysLogger, type SocketFactory } from './connection.js';
 import { EventMapper } from './events.js';
 import type { BackoffOptions } from './reconnect.js';
-import { mediaInput, readMessages, sendMessage, sendPresence } from './send.js';
+import { deleteMessage, mediaInput, ownJids, playedMessages, readMessages, sendMessage, sendPresence } from './send.js';
+import { unsupportedReason } from './content-out.js';
+import { makeAddOnReader } from './inbound.js';
+import { keepMedia, socketDownloader, type MediaDownloader } from './media-in.js';
+import type { MediaPort } from '../../media/media.js';
 import { PresenceSubscriptions, type PresenceSubsOptions } from './presence-subs.js';
 import { BaileysStore } from './store.js';
 import { ChatStore } from './store-chats.js';
@@ -49,6 +56,10 @@ export interface BaileysEngineOptions {
   /** The instance rows (call settings are read when a call comes in). */
   instances?: { get(id: string): Promise<InstanceRow | undefined> };
   presence?: PresenceSubsOptions;
+  /** Media to send is read from here; received media is kept here. */
+  media: MediaPort;
+  /** Tests inject a fake; production downloads through the socket (media-in.ts). */
+  downloadMedia?: MediaDownloader;
 }
 
 /** Baileys logs at 'warn' or quieter: its info level is a firehose of protocol detail. */
@@ -78,10 +89,15 @@ export class BaileysEngine implements WhatsAppEngine {
   private readonly sent = new BoundedCache<true>(10_000, 10 * 60_000);
   private pruneTimer: NodeJS.Timeout | null = null;
   private readonly retentionMs: number;
+  private readonly media: MediaPort;
+  private readonly logger: BaileysLogger;
 
   constructor(opts: BaileysEngineOptions) {
     const logger = baileysLogger(opts.logger, opts.instanceId);
     this.retentionMs = opts.retentionMs ?? 7 * DAY;
+    this.media = opts.media;
+    this.logger = logger;
+    const download = opts.downloadMedia ?? socketDownloader(() => this.current, logger);
     this.auth = new DbAuthState(opts.db, opts.instanceId, opts.secretKey);
     this.store = new BaileysStore(opts.db, opts.instanceId);
     const phoneJid = (jid: string) => this.store.phoneJid(jid);
@@ -105,6 +121,13 @@ export class BaileysEngine implements WhatsAppEngine {
       sending: { has: (id) => this.sent.get(id) === true },
       local: { chats: this.chats, contacts: this.contacts, groups: this.groups, retentionMs: this.retentionMs },
       presenceSubs: this.presenceSubs,
+      keepMedia: (msg, parts) => keepMedia(msg, parts, { download, media: this.media, instanceId: opts.instanceId, logger }),
+      readAddOn: makeAddOnReader({
+        stored: (id) => this.store.message(id),
+        me: () => (this.current?.user?.id ? ownJids(this.current) : null),
+        otherForm: (jid) => (jid.endsWith('@lid') ? (this.store.phoneJid(jid) !== jid ? this.store.phoneJid(jid) : undefined) : this.store.lidFor(jid)),
+        logger,
+      }),
     });
     this.conn = new BaileysConnection({
       auth: this.auth,
@@ -209,10 +232,21 @@ export class BaileysEngine implements WhatsAppEngine {
   }
 
   messages = {
+    unsupportedReason: (content: MessageContent, to: string): string | null => unsupportedReason(content, to),
     send: async (msg: OutgoingMessage): Promise<SendResult> =>
-      sendMessage(this.socket(), msg, { store: this.store, events: this.events, sent: this.sent }),
+      sendMessage(this.socket(), msg, {
+        store: this.store,
+        events: this.events,
+        sent: this.sent,
+        media: this.media,
+        contacts: this.contacts,
+        warn: (obj, m) => this.logger.warn(obj, m),
+      }),
     sendPresence: async (jid: string, presence: PresenceKind): Promise<void> => sendPresence(this.socket(), jid, presence),
     read: async (chatJid: string, ids: string[]): Promise<void> => readMessages(this.socket(), chatJid, ids, this.store),
+    delete: async (key: { id: string; chatJid: string; fromMe: boolean; participant?: string }): Promise<void> =>
+      deleteMessage(this.socket(), key, this.store),
+    played: async (chatJid: string, ids: string[]): Promise<void> => playedMessages(this.socket(), chatJid, ids, this.store),
   };
 
   profile = {

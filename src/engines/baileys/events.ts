@@ -1,7 +1,7 @@
 // Baileys events → port events, for one socket. Handlers run one after another on a
 // single chain, so port events come out in the order Baileys emitted them even though
 // each one touches the database (dedupe, monotonic statuses, LID mapping).
-//   messages.upsert            → 'message' (text for now; other types emit nothing yet)
+//   messages.upsert            → 'message' (every content type, content-in.ts; media kept first, media-in.ts)
 //   messages.update            → 'messageStatus' (1:1 receipts; READ of a received message = READ_BY_ME)
 //   message-receipt.update     → 'messageStatus' with participant (groups)
 //   presence.update            → 'presence'
@@ -12,11 +12,12 @@
 // soon as Baileys hands them over: Baileys has already sent the delivery receipt by then
 // (docs/capabilities.md, "Known limits"), so the window in which a crash could lose a
 // receipted message is one database write, not the whole mapping queue.
-import { isJidGroup, isJidStatusBroadcast, jidNormalizedUser, toNumber, type WAMessage, type WAMessageKey, type WASocket } from 'baileys';
+import { isJidGroup, jidNormalizedUser, toNumber, type WAMessage, type WAMessageKey, type WASocket } from 'baileys';
 import type { EngineEmitter, MessageStatus, PresenceKind } from '../engine.js';
 import type { BaileysLogger } from './connection.js';
 import { BoundedCache } from './cache.js';
-import { makeResolver, toIncoming, type JidResolver } from './inbound.js';
+import type { MediaPart } from './content-in.js';
+import { makeResolver, toIncoming, type InboundDeps, type JidResolver } from './inbound.js';
 import type { PresenceSubscriptions } from './presence-subs.js';
 import { Status, type BaileysStore } from './store.js';
 import { attachStoreSync, type LocalStores } from './sync.js';
@@ -33,6 +34,10 @@ export interface EventDeps {
   local: Omit<LocalStores, 'store'>;
   /** Chats that send presence are followed again after a reconnect. */
   presenceSubs?: Pick<PresenceSubscriptions, 'remember'>;
+  /** Download and keep the files of a received message (media-in.ts). */
+  keepMedia?: (msg: WAMessage, parts: MediaPart[]) => Promise<void>;
+  /** Decrypt poll votes and event responses (inbound.ts makeAddOnReader). */
+  readAddOn?: InboundDeps['readAddOn'];
 }
 
 type Saved = { known: boolean; fromApi: boolean; echo: boolean } | null;
@@ -123,8 +128,8 @@ export class EventMapper {
 
   private async save(msg: WAMessage): Promise<Saved> {
     const key = msg.key;
-    // Statuses (stories) and broadcast lists come with the messaging issue.
-    if (!key?.id || !key.remoteJid || isJidStatusBroadcast(key.remoteJid)) return null;
+    // Statuses (stories) are kept too: replies to a status quote them.
+    if (!key?.id || !key.remoteJid) return null;
     const echo = key.fromMe === true && this.d.sending.has(key.id);
     // The echo of our own send proves the relay went out: recorded as SENT, so a retry is not sent twice.
     const saved = await this.d.store.saveMessage(msg, echo, echo ? Status.SERVER_ACK : undefined);
@@ -146,9 +151,15 @@ export class EventMapper {
     }
     if (echo || saved.fromApi) return; // our own API send: the queue already reported it
     if (saved.known) return; // delivered again (offline replay, retry): reported the first time
-    const incoming = await toIncoming(msg, this.resolve, this.d.me, (jid) => this.d.local.contacts.displayName(jid));
+    const incoming = await toIncoming(msg, {
+      resolve: this.resolve,
+      me: this.d.me,
+      nameOf: (jid) => this.d.local.contacts.displayName(jid),
+      keepMedia: this.d.keepMedia,
+      readAddOn: this.d.readAddOn,
+    });
     if (!incoming) {
-      this.d.logger.debug?.({ id: key.id, type }, 'message type not mapped yet; no event');
+      this.d.logger.debug?.({ id: key.id, type }, 'not a reported message (protocol message, or an add-on that cannot be read); no event');
       return;
     }
     this.d.events.emit('message', incoming);

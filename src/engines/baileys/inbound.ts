@@ -1,49 +1,11 @@
-// A received WAMessage → the port's IncomingMessage. Text only in this slice
-// (conversation / extendedTextMessage, and edits of them); every other content type maps
-// to null for now, so the caller emits nothing rather than something wrong.
-import {
-  getContentType,
-  isJidGroup,
-  isLidUser,
-  isPnUser,
-  jidNormalizedUser,
-  normalizeMessageContent,
-  proto,
-  toNumber,
-  type WAMessage,
-} from 'baileys';
-import type { IncomingMessage, MessageContent } from '../engine.js';
-
-export interface MappedContent {
-  content: MessageContent;
-  contextInfo: proto.IContextInfo | null;
-  /** Set for an edit: the id of the message whose content changed. */
-  editOf?: string;
-}
-
-/** The text content of a message, or null for anything else (media, notification messages (messageStubType), protocol messages…). */
-export function mapContent(message: proto.IMessage | null | undefined): MappedContent | null {
-  const m = normalizeMessageContent(message);
-  const type = getContentType(m);
-  if (!m || !type) return null;
-  if (type === 'conversation' && m.conversation) {
-    return { content: { type: 'text', text: m.conversation }, contextInfo: null };
-  }
-  if (type === 'extendedTextMessage' && typeof m.extendedTextMessage?.text === 'string') {
-    const ctx = m.extendedTextMessage.contextInfo ?? null;
-    const content: MessageContent = { type: 'text', text: m.extendedTextMessage.text };
-    if (ctx?.mentionedJid?.length) content.mentions = [...ctx.mentionedJid];
-    const groups = (ctx?.groupMentions ?? []).filter((g) => g.groupJid);
-    if (groups.length) content.groupMentions = groups.map((g) => ({ jid: g.groupJid!, subject: g.groupSubject ?? '' }));
-    return { content, contextInfo: ctx };
-  }
-  const pm = m.protocolMessage;
-  if (type === 'protocolMessage' && pm?.type === proto.Message.ProtocolMessage.Type.MESSAGE_EDIT && pm.key?.id) {
-    const edited = mapContent(pm.editedMessage);
-    return edited ? { ...edited, editOf: pm.key.id } : null;
-  }
-  return null;
-}
+// A received WAMessage → the port's IncomingMessage: content-in.ts maps the content,
+// media-in.ts keeps the files it carries, poll votes and event responses are decrypted against
+// their stored parent (secret-addons.ts), and every jid is resolved to the phone when known.
+import { isJidBroadcast, isJidGroup, isJidStatusBroadcast, isLidUser, isPnUser, jidNormalizedUser, toNumber, type WAMessage } from 'baileys';
+import type { IncomingMessage } from '../engine.js';
+import type { MessageKey } from '../content.js';
+import { mapContent, type InboundContent, type MediaPart } from './content-in.js';
+import { authorForms, decryptAnswer, decryptVote, pollOptions, secretOf, type OwnJids } from './secret-addons.js';
 
 /** A jid as events should carry it: the phone jid when known, with the LID kept aside. */
 export interface ResolvedJid {
@@ -80,35 +42,49 @@ export function makeResolver(lookup: {
   };
 }
 
-/** The IncomingMessage for a received (or typed-on-the-phone) text message; null when not text. */
-export async function toIncoming(
-  msg: WAMessage,
-  resolve: JidResolver,
-  me: () => string | null,
+export interface InboundDeps {
+  resolve: JidResolver;
+  /** Digits of the connected number. */
+  me: () => string | null;
   /** The stored name of a sender (contacts store), for messages that carry no push name. */
-  nameOf?: (jid: string) => Promise<string | null>,
-): Promise<IncomingMessage | null> {
+  nameOf?: (jid: string) => Promise<string | null>;
+  /** Download and keep the files a message carries (fills each part's ref). */
+  keepMedia?: (msg: WAMessage, parts: MediaPart[]) => Promise<void>;
+  /** Decrypt a poll vote or event response into the content; false when it cannot be read. */
+  readAddOn?: (msg: WAMessage, mapped: InboundContent) => Promise<boolean>;
+}
+
+/**
+ * The IncomingMessage for a received (or typed-on-the-phone) message; null for what is not
+ * reported (protocol messages, see content-in.ts, and votes or responses we cannot decrypt).
+ */
+export async function toIncoming(msg: WAMessage, d: InboundDeps): Promise<IncomingMessage | null> {
   const mapped = mapContent(msg.message);
   const key = msg.key;
   if (!mapped || !key.id || !key.remoteJid) return null;
-  const chat = await resolve(key.remoteJid, key.remoteJidAlt);
+  if (mapped.addOn && !(await d.readAddOn?.(msg, mapped))) return null;
+  const chat = await d.resolve(key.remoteJid, key.remoteJidAlt);
   const group = isJidGroup(key.remoteJid) === true;
+  const broadcast = isJidBroadcast(key.remoteJid) === true;
   let sender: ResolvedJid;
   if (key.fromMe) {
-    const own = me();
+    const own = d.me();
     sender = own ? { jid: `${own}@s.whatsapp.net` } : chat;
-  } else if (group) {
+  } else if (group || broadcast) {
+    // Groups, statuses and broadcast lists: the author is the participant.
     const participant = key.participant ?? msg.participant;
-    sender = participant ? await resolve(participant, key.participantAlt) : chat;
+    sender = participant ? await d.resolve(participant, key.participantAlt) : chat;
   } else {
     sender = chat;
   }
+  await resolveKeys(mapped.keys, key.remoteJid, d.resolve);
+  if (mapped.media.length) await d.keepMedia?.(msg, mapped.media);
   const ctx = mapped.contextInfo;
   const out: IncomingMessage = {
     id: mapped.editOf ?? key.id,
     chatJid: chat.jid,
     senderJid: sender.jid,
-    senderName: msg.pushName || (!key.fromMe && nameOf ? await nameOf(sender.jid).catch(() => null) : null) || null,
+    senderName: msg.pushName || (!key.fromMe && d.nameOf ? await d.nameOf(sender.jid).catch(() => null) : null) || null,
     fromMe: key.fromMe === true,
     fromApi: false,
     timestamp: toNumber(msg.messageTimestamp ?? 0) * 1000 || Date.now(),
@@ -119,5 +95,69 @@ export async function toIncoming(
   if (ctx?.isForwarded) out.forwarded = true;
   if (chat.lid) out.chatLid = chat.lid;
   if (sender.lid) out.senderLid = sender.lid;
+  // A reply quoting a status (story) names the status chat in its contextInfo.
+  if (ctx?.remoteJid && isJidStatusBroadcast(ctx.remoteJid)) out.isStatusReply = true;
+  if (broadcast) out.broadcast = true;
+  if (mapped.viewOnce || key.isViewOnce) out.viewOnce = true;
   return out;
+}
+
+/** Keys inside the content name chats and authors as WhatsApp addressed them: report phones when known. */
+async function resolveKeys(keys: MessageKey[], chatOfMessage: string, resolve: JidResolver): Promise<void> {
+  for (const k of keys) {
+    if (!k.chatJid) k.chatJid = chatOfMessage;
+    k.chatJid = (await resolve(k.chatJid)).jid;
+    if (k.participant) k.participant = (await resolve(k.participant)).jid;
+  }
+}
+
+export interface AddOnDeps {
+  /** The stored poll or event (its secret and options). */
+  stored(id: string): Promise<WAMessage | undefined>;
+  me(): OwnJids | null;
+  /** The other form (LID ↔ phone) of a jid, when known. */
+  otherForm(jid: string): string | undefined;
+  logger: { warn(obj: unknown, msg?: string): void };
+}
+
+/**
+ * Decrypts poll votes and event responses in place. One that cannot be read (its poll or event
+ * is not in the recent-message store, or no jid form decrypts it) is not reported: a vote with
+ * the wrong options, or an empty one (which means "vote withdrawn"), would be a false report.
+ */
+export function makeAddOnReader(d: AddOnDeps): (msg: WAMessage, mapped: InboundContent) => Promise<boolean> {
+  return async (msg, mapped) => {
+    const addOn = mapped.addOn;
+    const me = d.me();
+    const parentKey = addOn?.kind === 'pollVote' ? addOn.update.pollCreationMessageKey : addOn?.enc.eventCreationMessageKey;
+    if (!addOn || !me || !parentKey?.id) return false;
+    const parent = await d.stored(parentKey.id);
+    const secret = secretOf(parent);
+    if (!parent || !secret) {
+      d.logger.warn({ id: msg.key.id, parent: parentKey.id }, `${addOn.kind}: its parent message is not in the store; not reported`);
+      return false;
+    }
+    const authors = [...new Set([...authorForms(parent.key, me, d.otherForm), ...authorForms({ ...parentKey, fromMe: parent.key.fromMe }, me, d.otherForm)])];
+    const modifiers = authorForms(msg.key, me, d.otherForm);
+    if (addOn.kind === 'pollVote' && mapped.content.type === 'pollVote') {
+      const options = pollOptions(parent.message);
+      const chosen = options && addOn.update.vote ? decryptVote(addOn.update.vote, { id: parentKey.id, authors, secret, options }, modifiers) : null;
+      if (chosen === null) {
+        d.logger.warn({ id: msg.key.id, poll: parentKey.id }, 'poll vote could not be decrypted; not reported');
+        return false;
+      }
+      mapped.content.options = chosen;
+      return true;
+    }
+    if (addOn.kind === 'eventResponse' && mapped.content.type === 'eventResponse') {
+      const answer = decryptAnswer(addOn.enc, { id: parentKey.id, authors, secret }, modifiers);
+      if (!answer) {
+        d.logger.warn({ id: msg.key.id, event: parentKey.id }, 'event response could not be decrypted; not reported');
+        return false;
+      }
+      mapped.content.response = answer;
+      return true;
+    }
+    return false;
+  };
 }
