@@ -81,10 +81,15 @@ const EventBody = Type.Object({
 /** "Date and time of event (no timezone)": a time without an offset is read as UTC, never as the server's zone. */
 function startTime(value: string): number {
   const v = value.trim();
-  const iso = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(v);
-  if (!iso) throw badRequest('event.dateTime must be an ISO 8601 date and time, e.g. 2024-04-29T09:30:00Z', 'invalid-date');
-  const ms = Date.parse(iso[1] ? v : v.length === 10 ? `${v}T00:00:00Z` : `${v.replace(' ', 'T')}Z`);
-  if (!Number.isFinite(ms)) throw badRequest('event.dateTime is not a valid date', 'invalid-date');
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(v);
+  const bad = () => badRequest('event.dateTime must be an ISO 8601 date and time, e.g. 2024-04-29T09:30:00Z', 'invalid-date');
+  if (!m) throw bad();
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
+  // Date.parse rolls 31 February over into March: the calendar is checked first.
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) throw bad();
+  const ms = Date.parse(m[7] ? v.replace(' ', 'T') : m[4] ? `${v.replace(' ', 'T')}Z` : `${v}T00:00:00Z`);
+  if (!Number.isFinite(ms)) throw bad();
   return Math.floor(ms / 1000);
 }
 
