@@ -65,7 +65,7 @@ const PHONE_BAD: (v: Record<string, unknown>) => Bad[] = (v) => [
   [{ ...v, delayMessage: 16 }, 400, 'validation'],
   [{ ...v, delayTyping: 'soon' }, 400, 'validation'],
 ];
-const MEDIA_BAD = (v: Record<string, unknown>, field: string, wrongKind: 'pdf' | 'png' | 'mp3'): Bad[] => [
+const MEDIA_BAD = (v: Record<string, unknown>, field: string, wrongKind: 'pdf' | 'png' | 'mp3' | 'mp4'): Bad[] => [
   [{ ...v, [field]: 'file:///etc/passwd' }, 400, 'invalid-media-url'],
   [{ ...v, [field]: 'not base64 !!' }, 400, 'invalid-media'],
   [{ ...v, [field]: 'data:image/png,notbase64' }, 400, 'invalid-media'],
