@@ -124,6 +124,15 @@ describe('status: post and reply', () => {
       expect((await received(B, r.messageId)).body).toMatchObject({ isStatusReply: true, referenceMessageId: post.messageId, text: { message: 'seen it' } });
     });
 
+    it('read-message on a contact\'s status (phone = the poster) marks it viewed', async () => {
+      const copy = () => server.oz.ctx.store.db.selectFrom('sandbox_messages').select('status').where('id', '=', `${statusId}:${A.phone}`).executeTakeFirstOrThrow();
+      expect((await copy()).status).not.toBe('read');
+      const res = await A.call('POST', '/read-message', { phone: CONTACT, messageId: statusId });
+      expect(res.status, JSON.stringify(res.body)).toBe(204);
+      expect((await copy()).status).toBe('read');
+      expectError(await A.call('POST', '/read-message', { phone: OTHER_CONTACT, messageId: statusId }), 400, 'message-chat-mismatch');
+    });
+
     it('refuses what is not a status of the contact answered (nothing queued)', async () => {
       expectError(await A.call('POST', '/reply-status-text', { phone: CONTACT, message: 'x', statusMessageId: '3EB0FFFFFFFFFFFFFFFFFFFF' }), 404, 'message-not-found');
       expectError(await A.call('POST', '/reply-status-text', { phone: OTHER_CONTACT, message: 'x', statusMessageId: statusId }), 400, 'message-chat-mismatch');

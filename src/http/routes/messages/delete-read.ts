@@ -10,16 +10,19 @@ import { engineFor } from './accept.js';
 import { loadMessage, sameChat } from './context.js';
 import { keyOf, Phone, Str } from './kinds.js';
 
+const STATUS_JID = 'status@broadcast';
+
 export const deleteReadRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const oz = app.oz;
   const tags = ['messages'];
 
-  /** The stored message, checked to be in the chat the client named. */
-  async function messageIn(instanceId: string, id: string, phone: string) {
+  /** The stored message, checked to be in the chat the client named (a status: posted by that phone, when allowed). */
+  async function messageIn(instanceId: string, id: string, phone: string, statusOfPhone = false) {
     const chat = toJid(phone);
     const m = await loadMessage(oz, instanceId, id);
     if (!m) throw notFound(`messageId ${id} is not a known message of this instance (sent or received within the retention window)`, 'message-not-found');
-    if (!sameChat(chat, m.chatJid)) throw badRequest(`messageId ${id} is a message of chat ${fromJid(m.chatJid)}, not of ${fromJid(chat)}`, 'message-chat-mismatch');
+    const status = statusOfPhone && m.chatJid === STATUS_JID && m.senderJid !== null && sameChat(chat, m.senderJid);
+    if (!status && !sameChat(chat, m.chatJid)) throw badRequest(`messageId ${id} is a message of chat ${fromJid(m.chatJid)}, not of ${fromJid(chat)}`, 'message-chat-mismatch');
     return m;
   }
 
@@ -69,7 +72,8 @@ export const deleteReadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const m = await messageIn(req.instance.id, req.body.messageId, req.body.phone);
+      // A contact's status is read (viewed) with phone = the contact who posted it.
+      const m = await messageIn(req.instance.id, req.body.messageId, req.body.phone, true);
       if (m.fromMe) throw badRequest(`messageId ${m.id} was sent by this instance; only received messages are marked read`, 'own-message');
       const engine = await connectedEngine(req);
       await engine.messages.read(m.chatJid, [m.id]);
