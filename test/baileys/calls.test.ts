@@ -11,7 +11,7 @@ import type { WebhookOutbox } from '../../src/webhooks/outbox.js';
 import { EngineManager } from '../../src/engines/manager.js';
 import type { Instances } from '../../src/domain/instances.js';
 import type { SandboxNetwork } from '../../src/engines/sandbox/network.js';
-import { connected, fakeSockets, instanceRow, makeEngine, ME, settle, silent, testStore, type EngineHarness, type FakeSocket } from './fake-socket.js';
+import { connected, fakeSockets, instanceRow, makeEngine, memoryMedia, ME, settle, silent, testStore, type EngineHarness, type FakeSocket } from './fake-socket.js';
 
 const CALLER = '5511987654321@s.whatsapp.net';
 const CALLER_LID = '210987654321098@lid';
@@ -161,17 +161,19 @@ describe('manager and sink wiring', () => {
     const added: [string, string, unknown][] = [];
     const outbox = { add: vi.fn(async (i: InstanceRow, type: string, body: unknown) => void added.push([i.id, type, body])) };
     const sockets = fakeSockets();
+    const media = memoryMedia();
     const manager = new EngineManager({
       db: store.db,
       instances: { cached: () => inst, get: async () => inst } as unknown as Instances,
       network: {} as SandboxNetwork,
-      sink: new EngineEventSink(outbox as unknown as WebhookOutbox),
+      media,
+      sink: new EngineEventSink(outbox as unknown as WebhookOutbox, media),
       log: silent,
       onConnected: () => undefined,
       baileys: { secretKey: null, waWebVersion: null, createSocket: sockets.factory },
     });
     const engine = await manager.start(inst);
-    h = { engine: engine as never, sockets, db: store.db, events: [] };
+    h = { engine: engine as never, sockets, db: store.db, events: [], media };
     sockets.last.ev.emit('call', [call('offer')]);
     sockets.last.ev.emit('call', [call('ringing')]);
     sockets.last.ev.emit('call', [call('timeout', { isVideo: false })]);

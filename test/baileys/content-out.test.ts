@@ -129,7 +129,7 @@ describe('text-like content', () => {
   it('link: the given preview (title, description, thumbnail made from the image); the URL is added when the text lacks it', async () => {
     const ref = await h.media.add(jpeg, 'image/jpeg');
     await send({ type: 'link', text: 'Veja', url: 'https://openzap.dev/x', title: 'OpenZap', description: 'Gateway', image: ref });
-    const content = lastCall()[1] as { text: string; linkPreview: Record<string, unknown> };
+    const content = lastCall()[1] as unknown as { text: string; linkPreview: Record<string, unknown> };
     expect(content.text).toBe('Veja\nhttps://openzap.dev/x');
     expect(content.linkPreview).toMatchObject({ 'canonical-url': 'https://openzap.dev/x', 'matched-text': 'https://openzap.dev/x', title: 'OpenZap', description: 'Gateway' });
     expect((await sharp(content.linkPreview.jpegThumbnail as Buffer).metadata()).format).toBe('jpeg');

@@ -1,6 +1,7 @@
 // A received proto.IMessage → the port's message content. Pure mapping: the media a message
 // carries is listed (MediaPart) for media-in.ts to download and keep, and poll votes and event
 // responses are flagged (AddOn) for inbound.ts to decrypt against their stored parent.
+// Business templates and interactive messages are mapped in content-in-business.ts.
 //
 // What does not map:
 // - protocol and system messages (revokes, key shares, history notices, album headers whose
@@ -11,7 +12,8 @@
 //   text with a note "[unsupported message: <type>]", so the integration still learns that
 //   something arrived and can answer it.
 import { getContentType, proto, toNumber, type DownloadableMessage, type MediaType } from 'baileys';
-import type { Button, CarouselCard, ContactCard, MediaRef, MessageContent, MessageKey } from '../content.js';
+import type { ContactCard, MediaRef, MessageContent, MessageKey } from '../content.js';
+import { BUSINESS_KINDS, clean, mapBusiness, type MediaFinder } from './content-in-business.js';
 
 /** A file a message carries: downloaded (or taken inline) and kept by media-in.ts, which fills `ref` in place. */
 export interface MediaPart {
@@ -87,7 +89,7 @@ const DEFAULT_MIME: Partial<Record<MediaType, string>> = {
 };
 
 /** Collects the media parts and inner keys while a message is mapped. */
-class Found {
+class Found implements MediaFinder {
   readonly media: MediaPart[] = [];
   readonly keys: MessageKey[] = [];
 
@@ -159,114 +161,6 @@ function card(c: proto.Message.IContactMessage): ContactCard {
   return out;
 }
 
-function params(json: string | null | undefined): Record<string, unknown> {
-  try {
-    const v = JSON.parse(json ?? '{}') as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-const s = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-/** A native-flow button the content model has a kind for; other kinds are dropped. */
-function flowButton(b: proto.Message.InteractiveMessage.NativeFlowMessage.INativeFlowButton, index: number): Button | null {
-  const p = params(b.buttonParamsJson);
-  const label = s(p.display_text) ?? '';
-  const id = s(p.id) ?? String(index);
-  switch (b.name) {
-    case 'quick_reply':
-      return { id, kind: 'REPLY', label };
-    case 'cta_url':
-      return { id, kind: 'URL', label, url: s(p.url) ?? s(p.merchant_url) ?? '' };
-    case 'cta_call':
-      return { id, kind: 'CALL', label, phone: (s(p.phone_number) ?? s(p.phoneNumber) ?? '').replace(/\D/g, '') };
-    case 'cta_copy':
-      return { id, kind: 'COPY', label, code: s(p.copy_code) ?? '' };
-    default:
-      return null;
-  }
-}
-
-function hydratedButtons(list: proto.IHydratedTemplateButton[] | null | undefined): Button[] {
-  return (list ?? []).flatMap((b, i): Button[] => {
-    if (b.quickReplyButton) return [{ id: b.quickReplyButton.id ?? String(i), kind: 'REPLY', label: b.quickReplyButton.displayText ?? '' }];
-    if (b.urlButton) return [{ id: String(i), kind: 'URL', label: b.urlButton.displayText ?? '', url: b.urlButton.url ?? '' }];
-    if (b.callButton) return [{ id: String(i), kind: 'CALL', label: b.callButton.displayText ?? '', phone: (b.callButton.phoneNumber ?? '').replace(/\D/g, '') }];
-    return [];
-  });
-}
-
-type Header = { imageMessage?: proto.Message.IImageMessage | null; videoMessage?: proto.Message.IVideoMessage | null };
-
-function headerMedia(h: Header | null | undefined, f: Found): { image?: MediaRef; video?: MediaRef } {
-  const out: { image?: MediaRef; video?: MediaRef } = {};
-  if (h?.imageMessage) out.image = f.file(h.imageMessage, 'image');
-  if (h?.videoMessage) out.video = f.file(h.videoMessage, 'video');
-  return out;
-}
-
-function interactive(im: proto.Message.IInteractiveMessage, f: Found): MessageContent {
-  const text = im.body?.text ?? '';
-  if (im.carouselMessage) {
-    const cards = (im.carouselMessage.cards ?? []).map(
-      (c): CarouselCard => ({
-        text: c.body?.text ?? '',
-        image: c.header?.imageMessage ? f.file(c.header.imageMessage, 'image') : f.missing('image/jpeg'),
-        buttons: (c.nativeFlowMessage?.buttons ?? []).map(flowButton).filter((b): b is Button => b !== null),
-      }),
-    );
-    return { type: 'carousel', text, cards };
-  }
-  const buttons = im.nativeFlowMessage?.buttons ?? [];
-  const select = buttons.find((b) => b.name === 'single_select');
-  if (select) {
-    const p = params(select.buttonParamsJson);
-    const sections = (Array.isArray(p.sections) ? p.sections : []) as { title?: unknown; rows?: unknown }[];
-    return clean({
-      type: 'list',
-      text,
-      title: im.header?.title ?? '',
-      buttonLabel: s(p.title) ?? '',
-      footer: str(im.footer?.text),
-      sections: sections.map((sec) => ({
-        title: s(sec.title) ?? '',
-        rows: ((Array.isArray(sec.rows) ? sec.rows : []) as Record<string, unknown>[]).map((r) => clean({ id: s(r.id) ?? '', title: s(r.title) ?? '', description: s(r.description) })),
-      })),
-    });
-  }
-  const payment = buttons.find((b) => b.name === 'payment_info');
-  if (payment) {
-    const p = params(payment.buttonParamsJson);
-    const settings = (Array.isArray(p.payment_settings) ? p.payment_settings : []) as Record<string, unknown>[];
-    const pix = settings.map((x) => x.pix_static_code as Record<string, unknown> | undefined).find((x) => x && typeof x === 'object');
-    if (pix) {
-      return clean({
-        type: 'pix',
-        key: s(pix.key) ?? '',
-        keyType: (s(pix.key_type) ?? '').toUpperCase(),
-        merchantName: s(pix.merchant_name),
-        currency: s(p.currency) ?? 'BRL',
-        referenceId: s(p.reference_id) ?? '',
-      });
-    }
-  }
-  return clean({
-    type: 'buttons',
-    text,
-    title: str(im.header?.title),
-    footer: str(im.footer?.text),
-    buttons: buttons.map(flowButton).filter((b): b is Button => b !== null),
-    ...headerMedia(im.header, f),
-  });
-}
-
-function clean<T extends object>(o: T): T {
-  for (const [k, v] of Object.entries(o)) if (v === undefined) delete (o as Record<string, unknown>)[k];
-  return o;
-}
-
 const note = (type: string): MessageContent => ({ type: 'text', text: `[unsupported message: ${type}]` });
 
 /** Map a received message's content; null for what is skipped (see the header). */
@@ -282,6 +176,10 @@ export function mapContent(message: proto.IMessage | null | undefined): InboundC
   let content: MessageContent;
   let once = viewOnce;
 
+  if (BUSINESS_KINDS.has(type)) {
+    const b = mapBusiness(type, m, f);
+    return b ? { content: b.content, contextInfo: b.ctx, viewOnce, media: f.media, keys: f.keys } : { content: note(type), contextInfo: null, viewOnce, media: [], keys: [] };
+  }
   switch (type) {
     case 'conversation':
       if (!m.conversation) return null;
@@ -415,85 +313,6 @@ export function mapContent(message: proto.IMessage | null | undefined): InboundC
       content = { type: 'eventResponse', event: f.key(m.encEventResponseMessage!.eventCreationMessageKey), response: 'GOING' };
       addOn = { kind: 'eventResponse', enc: m.encEventResponseMessage! };
       break;
-    case 'buttonsResponseMessage': {
-      const r = m.buttonsResponseMessage!;
-      ctx = r.contextInfo ?? null;
-      content = clean({ type: 'buttonReply', buttonId: r.selectedButtonId ?? '', text: r.selectedDisplayText ?? '', quotedId: str(ctx?.stanzaId) });
-      break;
-    }
-    case 'templateButtonReplyMessage': {
-      const r = m.templateButtonReplyMessage!;
-      ctx = r.contextInfo ?? null;
-      content = clean({ type: 'buttonReply', buttonId: r.selectedId ?? '', text: r.selectedDisplayText ?? '', quotedId: str(ctx?.stanzaId) });
-      break;
-    }
-    case 'listResponseMessage': {
-      const r = m.listResponseMessage!;
-      ctx = r.contextInfo ?? null;
-      content = clean({
-        type: 'listReply',
-        rowId: r.singleSelectReply?.selectedRowId ?? '',
-        title: r.title ?? '',
-        text: str(r.description) ?? r.title ?? '',
-        quotedId: str(ctx?.stanzaId),
-      });
-      break;
-    }
-    case 'interactiveResponseMessage': {
-      const r = m.interactiveResponseMessage!;
-      ctx = r.contextInfo ?? null;
-      const p = params(r.nativeFlowResponseMessage?.paramsJson);
-      content = clean({ type: 'buttonReply', buttonId: s(p.id) ?? r.nativeFlowResponseMessage?.name ?? '', text: r.body?.text ?? '', quotedId: str(ctx?.stanzaId) });
-      break;
-    }
-    case 'buttonsMessage': {
-      const b = m.buttonsMessage!;
-      ctx = b.contextInfo ?? null;
-      content = clean({
-        type: 'buttons',
-        text: b.contentText ?? '',
-        title: str(b.text),
-        footer: str(b.footerText),
-        buttons: (b.buttons ?? []).map((x, i): Button => ({ id: x.buttonId ?? String(i), kind: 'REPLY', label: x.buttonText?.displayText ?? '' })),
-        ...headerMedia(b, f),
-      });
-      break;
-    }
-    case 'templateMessage': {
-      const t = m.templateMessage!;
-      ctx = t.contextInfo ?? null;
-      const h = t.hydratedTemplate ?? t.hydratedFourRowTemplate;
-      if (!h) return { content: note(type), contextInfo: ctx, viewOnce: once, media: [], keys: [] };
-      content = clean({
-        type: 'buttons',
-        text: h.hydratedContentText ?? '',
-        title: str(h.hydratedTitleText),
-        footer: str(h.hydratedFooterText),
-        buttons: hydratedButtons(h.hydratedButtons),
-        ...headerMedia(h, f),
-      });
-      break;
-    }
-    case 'interactiveMessage':
-      ctx = m.interactiveMessage!.contextInfo ?? null;
-      content = interactive(m.interactiveMessage!, f);
-      break;
-    case 'listMessage': {
-      const l = m.listMessage!;
-      ctx = l.contextInfo ?? null;
-      content = clean({
-        type: 'list',
-        text: l.description ?? '',
-        title: l.title ?? '',
-        buttonLabel: l.buttonText ?? '',
-        footer: str(l.footerText),
-        sections: (l.sections ?? []).map((sec) => ({
-          title: sec.title ?? '',
-          rows: (sec.rows ?? []).map((r) => clean({ id: r.rowId ?? '', title: r.title ?? '', description: str(r.description) })),
-        })),
-      });
-      break;
-    }
     case 'productMessage': {
       const pm = m.productMessage!;
       ctx = pm.contextInfo ?? null;
