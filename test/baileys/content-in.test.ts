@@ -100,6 +100,22 @@ describe('media messages: downloaded at once, kept in the media store', () => {
     expect(m!.content).toEqual({ type: 'document', media: kept('/v/doc', 'application/pdf', 'nota.pdf'), fileName: 'nota.pdf', caption: 'segue', title: 'Nota', pageCount: 3 });
   });
 
+  it('an edited caption: isEdit on the original id, the new caption, no file (the edit carries none)', async () => {
+    const m = await receive({
+      editedMessage: {
+        message: {
+          protocolMessage: {
+            key: { remoteJid: CONTACT_JID, fromMe: false, id: '3EB0PHOTO01' },
+            type: proto.Message.ProtocolMessage.Type.MESSAGE_EDIT,
+            editedMessage: { imageMessage: { caption: 'nova legenda' } },
+          },
+        },
+      },
+    });
+    expect(m).toMatchObject({ id: '3EB0PHOTO01', isEdit: true, content: { type: 'image', caption: 'nova legenda', media: { id: '' } } });
+    expect(download).not.toHaveBeenCalled();
+  });
+
   it('link preview: the inline thumbnail is kept without a download', async () => {
     const thumb = Buffer.from('tiny jpeg');
     const m = await receive({

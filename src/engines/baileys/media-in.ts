@@ -60,12 +60,12 @@ export interface KeepDeps {
 /** Download (or take inline) and keep every part; each kept part's ref is filled in place. */
 export async function keepMedia(message: WAMessage, parts: MediaPart[], d: KeepDeps): Promise<void> {
   for (const part of parts) {
+    // No location, no file: an edited caption carries none, nor does view-once media already opened.
+    if (!part.inline && !part.source?.directPath && !part.source?.url) continue;
     try {
-      let bytes: Buffer;
-      if (part.inline) bytes = Buffer.from(part.inline);
-      else if (part.source?.directPath || part.source?.url) {
-        bytes = await d.download({ message, source: part.source, mediaType: part.mediaType, topLevel: part.topLevel });
-      } else throw new Error('the message carries no media location');
+      const bytes = part.inline
+        ? Buffer.from(part.inline)
+        : await d.download({ message, source: part.source!, mediaType: part.mediaType, topLevel: part.topLevel });
       const kept = await d.media.put(d.instanceId, bytes, { mimeType: part.ref.mimeType, ...(part.ref.fileName ? { fileName: part.ref.fileName } : {}) });
       Object.assign(part.ref, kept);
     } catch (err) {
