@@ -260,7 +260,9 @@ export async function toOutbound(c: MessageContent, o: OutOptions, deps: OutDeps
       return send(out, false);
     }
     case 'poll':
-      return send({ poll: { name: c.question, values: c.options, selectableCount: c.maxOptions } });
+      // WhatsApp does not forward polls (and Baileys would file contextInfo under messageContextInfo):
+      // a forwarded poll goes out as a new poll.
+      return send({ poll: { name: c.question, values: c.options, selectableCount: c.maxOptions } }, false);
     case 'pollVote':
       return pollVote(c, deps);
     case 'event': {

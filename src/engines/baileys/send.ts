@@ -16,10 +16,10 @@ import {
   type WAMessageKey,
   type WASocket,
 } from 'baileys';
-import { ApiError, badRequest, notFound } from '../../domain/errors.js';
+import { ApiError, badRequest, notFound, Unsupported } from '../../domain/errors.js';
 import type { MediaPort } from '../../media/media.js';
 import type { EngineEmitter, OutgoingMessage, PresenceKind, SendResult } from '../engine.js';
-import { STATUS_JID, toOutbound, type OutDeps } from './content-out.js';
+import { STATUS_JID, toOutbound, unsupportedReason, type OutDeps } from './content-out.js';
 import type { OwnJids } from './secret-addons.js';
 import { Status, type BaileysStore } from './store.js';
 
@@ -114,6 +114,9 @@ export async function sendMessage(sock: WASocket, msg: OutgoingMessage, d: SendD
     return { id: msg.id, timestamp: Date.now(), duplicate: true };
   }
   let to = msg.to;
+  // Routes asked before queueing; asked again here for messages queued under another engine.
+  const why = unsupportedReason(msg.content, to);
+  if (why) throw new Unsupported(why);
   const options: MiscMessageGenerationOptions = { messageId: msg.id };
   const quoted = await quotedFor(msg, d.store);
   if (quoted) {
