@@ -100,7 +100,7 @@ const CASES: Case[] = [
       [{ phone: CONTACT, message: 'x', editMessageId: ID.own, messageId: ID.theirs }, 400, 'bad-request'],
       [{ phone: CONTACT, message: 'x', messageId: ID.unknown }, 404, 'message-not-found'],
       [{ phone: CONTACT, message: 'x', groupMentioned: [{ phone: CONTACT, subject: 's' }] }, 400, 'invalid-phone'],
-      [{ phone: '120363019502650977-group', message: 'x' }, 501, 'unsupported'], // the sandbox has no groups
+      [{ phone: '123456789012345@lid', message: 'x' }, 501, 'unsupported'], // the sandbox addresses people by phone, not LID
     ],
   },
   {
