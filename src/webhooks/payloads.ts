@@ -108,7 +108,7 @@ export function receivedCallback(inst: InstanceRow, m: IncomingMessage, connecte
   };
   // The docs' waiting-message example carries a top-level viewOnce.
   if (waiting) return { ...body, viewOnce: m.viewOnce ?? false };
-  return { ...body, ...contentFields(m.content, urls, { timestamp: m.timestamp, senderPhone, viewOnce: m.viewOnce ?? false }) };
+  return { ...body, ...contentFields(m.content, { url: (ref) => (ref.id ? urls.url(ref) : null) }, { timestamp: m.timestamp, senderPhone, viewOnce: m.viewOnce ?? false }) };
 }
 
 function quotedIdOf(c: IncomingMessage['content']): string | undefined {

@@ -12,10 +12,10 @@ import type {
   OrderDetails,
 } from '../engines/content.js';
 import { fromJid } from '../domain/phone.js';
-import type { MediaPort } from '../media/media.js';
 
 type Obj = Record<string, unknown>;
-type Urls = Pick<MediaPort, 'url'>;
+/** Media URLs; null for media that could not be kept (an engine reports it with id ''). */
+type Urls = { url(ref: MediaRef): string | null };
 
 /** What some variants need from the message around the content. */
 export interface ReceivedContext {

@@ -685,3 +685,21 @@ describe('receivedCallback against the documented examples', () => {
     }
   });
 });
+
+describe('media an engine could not keep', () => {
+  it('has a null URL instead of a link that would answer 404', () => {
+    const urls = { url: (r: { id: string }) => `http://127.0.0.1:3000/media/${r.id}/f` };
+    const inst = { id: 'I', profile_name: null, business_device: 0 } as never;
+    const body = receivedCallback(
+      inst,
+      {
+        id: 'M1', chatJid: '5511999999999@s.whatsapp.net', senderJid: '5511999999999@s.whatsapp.net', senderName: null, fromMe: false, fromApi: false,
+        timestamp: 1, content: { type: 'image', media: { id: '', mimeType: 'image/jpeg', size: 10 } },
+      },
+      null,
+      urls,
+    ) as any;
+    expect(body.image.imageUrl).toBeNull();
+    expect(body.image.mimeType).toBe('image/jpeg');
+  });
+});
