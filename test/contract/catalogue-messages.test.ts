@@ -103,7 +103,18 @@ describe('catalogue contract: messages and status areas', () => {
         status: 'RECEIVED', created_at: Date.now(),
       })
       .execute();
-    // An event in the group the event examples use.
+    // An event a member created in the group of the event examples (to answer), stored the same way.
+    ref.memberEvent = '3EB0C0FFEE00000000000002';
+    await server.oz.ctx.store.db
+      .insertInto('messages')
+      .values({
+        instance_id: A.id, message_id: ref.memberEvent, zaap_id: null, chat_jid: '120363019502650977@g.us', from_me: 0,
+        sender_jid: '5511977776666@s.whatsapp.net', kind: 'event',
+        payload: JSON.stringify({ content: { type: 'event', name: 'Team lunch', startTime: 1_900_000_000, canceled: false } }),
+        status: 'RECEIVED', created_at: Date.now(),
+      })
+      .execute();
+    // An event of ours in that group (to edit).
     ref.event = await sent('/send-event', { phone: '120363019502650977-group', event: { name: 'Kick-off', dateTime: '2030-04-29T09:30:00Z', canceled: false } });
     for (const id of [ref.sent, ref.order, ref.event]) await deliveryOf(id);
   }, 60_000);
@@ -154,8 +165,10 @@ describe('catalogue contract: messages and status areas', () => {
         if (body.type === 'EVP') body.pixKey = '123e4567-e89b-42d3-a456-426614174000'; // the docs' "pix key" is prose
         break;
       case '/send-edit-event':
-      case '/send-event-response':
         body.eventMessageId = ref.event;
+        break;
+      case '/send-event-response':
+        body.eventMessageId = ref.memberEvent;
         break;
       case '/reply-status-text':
       case '/reply-status-gif':
