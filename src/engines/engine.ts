@@ -106,6 +106,12 @@ export interface EngineEvents {
   messageStatus: [{ ids: string[]; chatJid: string; status: MessageStatus; participant?: string; device?: number; timestamp: number }];
   presence: [{ chatJid: string; presence: PresenceKind; lastSeen: number | null }];
   call: [CallEvent];
+  /**
+   * A message was deleted for everyone by its sender ("This message was deleted"). `id` is the
+   * deleted message's, in `chatJid` as this instance sees it; `senderJid` deleted it (the
+   * participant in groups); `fromMe` when this account deleted it from another device.
+   */
+  messageRevoked: [{ id: string; chatJid: string; senderJid: string; fromMe: boolean; timestamp: number }];
 }
 
 export class EngineEmitter extends EventEmitter<EngineEvents> {}

@@ -146,6 +146,7 @@ export class EngineManager {
     engine.events.on('messageStatus', (ev) => this.track(id, 'status', withInstance((inst) => sink.status(inst, ev))));
     engine.events.on('presence', (ev) => this.track(id, 'presence', withInstance((inst) => sink.presence(inst, ev))));
     engine.events.on('call', (ev) => this.track(id, 'call', withInstance((inst) => sink.call(inst, ev, engine.state().phone))));
+    engine.events.on('messageRevoked', (ev) => this.track(id, 'revoke', withInstance((inst) => sink.revoke(inst, ev, engine.state().phone))));
   }
 
   /** Received messages join the recent-message store (replies, reads and edits refer to them). */

@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Database, InstanceRow } from '../store/schema.js';
 import type { ConnectionStatus, EngineEvents, IncomingMessage } from '../engines/engine.js';
 import type { WebhookOutbox } from './outbox.js';
-import { callNotification } from './notifications.js';
+import { callNotification, revokeNotification } from './notifications.js';
 import {
   connectedCallback,
   disconnectedCallback,
@@ -71,5 +71,10 @@ export class EngineEventSink {
     const body = callNotification(inst, ev, connectedPhone);
     if (!body) return Promise.resolve();
     return this.guard(() => this.outbox.add(inst, 'ReceivedCallback', body), inst.id);
+  }
+
+  /** A message deleted for everyone by its sender: a ReceivedCallback with notification REVOKE. */
+  revoke(inst: InstanceRow, ev: EngineEvents['messageRevoked'][0], connectedPhone: string | null): Promise<void> {
+    return this.guard(() => this.outbox.add(inst, 'ReceivedCallback', revokeNotification(inst, ev, connectedPhone)), inst.id);
   }
 }

@@ -1,12 +1,19 @@
-// Engine events that Z-API reports as "notification" ReceivedCallbacks. Calls for now:
-// an offer is CALL_VOICE / CALL_VIDEO, a missed call (timeout) CALL_MISSED_VOICE /
+// Engine events that Z-API reports as "notification" ReceivedCallbacks.
+//
+// Calls: an offer is CALL_VOICE / CALL_VIDEO, a missed call (timeout) CALL_MISSED_VOICE /
 // CALL_MISSED_VIDEO (zapi-reference.txt "Incoming Callback Example" and "Missed Callback
 // Example"; CALL_VIDEO is in webhook-shapes-observed.md "received_callback/unknown", which
 // also shows chatLid, participantLid and fromApi on these deliveries). Other call states
 // (ringing, accept, reject, terminate) have no Z-API webhook.
+//
+// Deleted messages: REVOKE (zapi-webhook-received.txt "Notification Response" lists it,
+// without an example; catalogue.json webhookNotificationTypes). Its shape is the captured
+// REVOKE delivery behind webhook-shapes-observed.md "received_callback/unknown": the
+// notification envelope (expiresAt, referenceMessageId, externalAdReply, callId and code
+// null, notificationParameters []) with messageId = the deleted message, phone = the chat.
 import type { InstanceRow } from '../store/schema.js';
 import type { EngineEvents } from '../engines/engine.js';
-import { fromJid } from '../domain/phone.js';
+import { fromJid, isGroupJid, isNewsletterJid } from '../domain/phone.js';
 import type { Payload } from './payloads.js';
 
 type CallEvent = EngineEvents['call'][0];
@@ -54,4 +61,42 @@ export function callNotification(inst: InstanceRow, ev: CallEvent, connectedPhon
     notificationParameters: [],
     callId: ev.id,
   };
+}
+
+type RevokeEvent = EngineEvents['messageRevoked'][0];
+
+/** The ReceivedCallback telling that a message was deleted for everyone (notification REVOKE). */
+export function revokeNotification(inst: InstanceRow, ev: RevokeEvent, connectedPhone: string | null): Payload {
+  const group = isGroupJid(ev.chatJid);
+  const phone = fromJid(ev.chatJid);
+  const sender = fromJid(ev.senderJid);
+  const body: Payload = {
+    chatLid: ev.chatJid.endsWith('@lid') ? ev.chatJid : null,
+    isGroup: group,
+    isNewsletter: isNewsletterJid(ev.chatJid),
+    instanceId: inst.id,
+    messageId: ev.id,
+    phone,
+    connectedPhone: connectedPhone ?? '',
+    fromMe: ev.fromMe,
+    momment: ev.timestamp,
+    expiresAt: null,
+    status: 'RECEIVED',
+    chatName: ev.fromMe || group ? phone : sender,
+    senderPhoto: null,
+    senderName: sender,
+    photo: null,
+    broadcast: ev.chatJid === 'status@broadcast',
+    referenceMessageId: null,
+    externalAdReply: null,
+    forwarded: false,
+    type: 'ReceivedCallback',
+    notification: 'REVOKE',
+    notificationParameters: [],
+    callId: null,
+    code: null,
+  };
+  // In a group, who deleted it (as group notifications carry it: catalogue.json "MEMBERSHIP_APPROVAL_REQUEST").
+  if (group) body.participantPhone = sender;
+  return body;
 }

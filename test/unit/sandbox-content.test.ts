@@ -220,15 +220,16 @@ describe('sandbox network: content', () => {
       expect(a.engine.messages.unsupportedReason(content, '5500100000022@s.whatsapp.net')).toBeNull();
     }
     const text: MessageContent = { type: 'text', text: 'x' };
-    expect(a.engine.messages.unsupportedReason(text, '120363000000000001@g.us')).toMatch(/groups/);
+    expect(a.engine.messages.unsupportedReason(text, '120363000000000001@g.us')).toBeNull(); // a simulated group (sandbox-groups.test.ts)
+    expect(a.engine.messages.unsupportedReason(text, 'not-a-group@g.us')).toMatch(/not a group id/);
     expect(a.engine.messages.unsupportedReason(text, '120363000000000001@newsletter')).toMatch(/channels/);
     expect(a.engine.messages.unsupportedReason(text, '123456789@lid')).toMatch(/LID/);
     expect(a.engine.messages.unsupportedReason(text, STATUS_JID)).toBeNull();
     expect(a.engine.messages.unsupportedReason({ type: 'image', media: media('M', 'image/png') }, STATUS_JID)).toBeNull();
     expect(a.engine.messages.unsupportedReason({ type: 'sticker', media: media('M', 'image/webp') }, STATUS_JID)).toMatch(/status/);
-    await expect(a.send('120363000000000001@g.us', text)).rejects.toMatchObject({ statusCode: 501 });
+    await expect(a.send('120363000000000001@newsletter', text)).rejects.toMatchObject({ statusCode: 501 });
     await expect(a.send(STATUS_JID, { type: 'poll', question: 'q', options: ['a', 'b'], maxOptions: 1 })).rejects.toMatchObject({ statusCode: 501 });
-    await expect(a.engine.messages.read('120363000000000001@g.us', ['X'])).rejects.toMatchObject({ statusCode: 501 });
+    await expect(a.engine.messages.read('120363000000000001@newsletter', ['X'])).rejects.toMatchObject({ statusCode: 501 });
     expect(await db.selectFrom('sandbox_messages').select('id').execute()).toEqual([]);
     expect(a.rec.statuses).toEqual([]);
   });
@@ -361,7 +362,9 @@ describe('sandbox network: delete', () => {
     // Claiming someone else's message, or an unknown one, as ours is a 404.
     await expect(a.engine.messages.delete({ id: fromB, chatJid: b.jid, fromMe: true })).rejects.toMatchObject({ statusCode: 404 });
     await expect(a.engine.messages.delete({ id: '3EB0NOSUCHMESSAGE', chatJid: b.jid, fromMe: true })).rejects.toMatchObject({ statusCode: 404 });
-    await expect(a.engine.messages.delete({ id: delivered, chatJid: '120363000000000001@g.us', fromMe: true })).rejects.toMatchObject({ statusCode: 501 });
+    // A message of the chat with B is not in a group.
+    await expect(a.engine.messages.delete({ id: delivered, chatJid: '120363000000000001@g.us', fromMe: true })).rejects.toMatchObject({ statusCode: 404 });
+    await expect(a.engine.messages.delete({ id: delivered, chatJid: '120363000000000001@newsletter', fromMe: true })).rejects.toMatchObject({ statusCode: 501 });
     const all = await db.selectFrom('sandbox_messages').select('content').execute();
     expect(all.filter((r) => (JSON.parse(r.content) as NetworkMessage).revokedAt !== undefined)).toHaveLength(2);
   });

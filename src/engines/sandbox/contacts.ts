@@ -1,11 +1,13 @@
-// Simulated contacts: any number that is not a sandbox instance. They acknowledge each
-// message like a phone would: RECEIVED after one delay, READ after another, and PLAYED after
-// a third for voice notes and round videos (the contact listens to them). The due receipts
-// are derived from sandbox_messages.status, so a restart re-arms them.
+// Simulated contacts: any number that is not a sandbox instance, and the simulated members
+// of groups. They acknowledge each message like a phone would: RECEIVED after one delay,
+// READ after another, and PLAYED after a third for voice notes and round videos (the
+// contact listens to them). A group message is acknowledged by each member separately, in
+// the group, naming the member. The due receipts are derived from sandbox_messages.status
+// (one row per message, or per member for a group message), so a restart re-arms them.
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { grouped } from '../../store/tx-batcher.js';
-import { STATUS_JID, isPlayable, type NetworkMessage } from './wire.js';
+import { STATUS_JID, isPlayable, rowIdOf, type NetworkMessage } from './wire.js';
 
 const RETRY_MS = 1000;
 
@@ -14,8 +16,23 @@ type Receipt = 'RECEIVED' | 'READ' | 'PLAYED';
 type Step = 'received' | 'read' | 'played';
 const RECEIPT: Record<Step, Receipt> = { received: 'RECEIVED', read: 'READ', played: 'PLAYED' };
 
-/** Hands a receipt to the sender; resolves false when the sender is offline, rejects if it could not be recorded. */
-type ReceiptSink = (fromPhone: string, toPhone: string, ids: string[], status: Receipt) => Promise<boolean>;
+/**
+ * Hands a receipt to the sender (`chat`: the group it is given in, if any); resolves false
+ * when the sender is offline, rejects if it could not be recorded.
+ */
+type ReceiptSink = (fromPhone: string, toPhone: string, ids: string[], status: Receipt, chat?: string) => Promise<boolean>;
+
+/** What a contact acknowledges: one sandbox_messages row. */
+interface Due {
+  rowId: string;
+  /** The message id the receipts name. */
+  id: string;
+  sender: string;
+  contact: string;
+  playable: boolean;
+  /** The group the message was sent to, when it is a member's copy. */
+  group?: string;
+}
 
 /** The step after a message reached `status`, if any. */
 function nextStep(status: string, playable: boolean): Step | null {
@@ -26,7 +43,7 @@ function nextStep(status: string, playable: boolean): Step | null {
 }
 
 export class SimulatedContacts {
-  /** One step per message at a time (waiting or running), so re-arming after a restart or retry never doubles a receipt. */
+  /** One step per row at a time (waiting or running), so re-arming after a restart or retry never doubles a receipt. */
   private readonly steps = new Map<string, NodeJS.Timeout | null>();
   private closed = false;
 
@@ -36,39 +53,48 @@ export class SimulatedContacts {
     private readonly sink: ReceiptSink,
   ) {}
 
-  /** A message reached a simulated contact: schedule its receipts. */
-  accept(id: string, senderPhone: string, contactPhone: string, playable: boolean): void {
-    this.arm(id, senderPhone, contactPhone, 'received', playable);
+  /** A message (or a group member's copy of one) reached a simulated contact: schedule its receipts. */
+  accept(msg: NetworkMessage): void {
+    this.arm(dueOf(msg), 'received');
   }
 
-  private arm(id: string, sender: string, contact: string, to: Step, playable: boolean, delayMs = this.delayMs): void {
-    if (this.closed || this.steps.has(id)) return;
+  private arm(due: Due, to: Step, delayMs = this.delayMs): void {
+    if (this.closed || this.steps.has(due.rowId)) return;
     const t = setTimeout(() => {
-      this.steps.set(id, null); // running
-      this.advance(id, sender, contact, to, playable).then(
+      this.steps.set(due.rowId, null); // running
+      this.advance(due, to).then(
         (next) => {
-          this.steps.delete(id);
-          if (next) this.arm(id, sender, contact, next, playable);
+          this.steps.delete(due.rowId);
+          if (next) this.arm(due, next);
         },
         () => {
           // Not recorded (the store is failing or closing): try again calmly; close() stops this.
-          this.steps.delete(id);
-          this.arm(id, sender, contact, to, playable, Math.max(this.delayMs, RETRY_MS));
+          this.steps.delete(due.rowId);
+          this.arm(due, to, Math.max(this.delayMs, RETRY_MS));
         },
       );
     }, delayMs);
-    this.steps.set(id, t);
+    this.steps.set(due.rowId, t);
   }
 
   /** Returns the next step, if any. */
-  private async advance(id: string, sender: string, contact: string, to: Step, playable: boolean): Promise<Step | null> {
+  private async advance(due: Due, to: Step): Promise<Step | null> {
     if (this.closed) return null;
+    if (to === 'received') {
+      // Deleted for everyone before it reached the contact: it never does (as for an instance).
+      const row = await this.db.selectFrom('sandbox_messages').select('content').where('id', '=', due.rowId).executeTakeFirst();
+      if (!row) return null;
+      if ((JSON.parse(row.content) as NetworkMessage).revokedAt !== undefined) {
+        await grouped(this.db).run((tx) => tx.updateTable('sandbox_messages').set({ delivered: 1 }).where('id', '=', due.rowId).execute());
+        return null;
+      }
+    }
     // The receipt is recorded before the state moves on: a crash in between repeats the
     // receipt on the next start instead of losing it.
-    const handed = await this.sink(contact, sender, [id], RECEIPT[to]);
+    const handed = await this.sink(due.contact, due.sender, [due.id], RECEIPT[to], due.group);
     if (!handed) return null; // the sender is offline: resumeFor() re-arms it when it comes back
-    await grouped(this.db).run((tx) => tx.updateTable('sandbox_messages').set({ status: to, delivered: 1 }).where('id', '=', id).execute());
-    return nextStep(to, playable);
+    await grouped(this.db).run((tx) => tx.updateTable('sandbox_messages').set({ status: to, delivered: 1 }).where('id', '=', due.rowId).execute());
+    return nextStep(to, due.playable);
   }
 
   /** Re-arm the receipts simulated contacts still owe a sender (it came online, or the process restarted). */
@@ -80,7 +106,9 @@ export class SimulatedContacts {
       .where('to_phone', '!=', STATUS_JID)
       .where((eb) =>
         eb.or([
-          eb('status', 'in', ['sent', 'received']),
+          // Not received yet (a row that is 'sent' but delivered was deleted before it arrived).
+          eb.and([eb('status', '=', 'sent'), eb('delivered', '=', 0)]),
+          eb('status', '=', 'received'),
           // Read voice notes and round videos are still to be played. The JSON of a content
           // can only hold this unescaped as its own "type" member; parsed below to be sure.
           eb.and([eb('status', '=', 'read'), eb.or([eb('content', 'like', '%"type":"audio"%'), eb('content', 'like', '%"type":"ptv"%')])]),
@@ -103,9 +131,9 @@ export class SimulatedContacts {
       const msg = JSON.parse(m.content) as NetworkMessage;
       // A viewer's copy of a status is not a contact's business (its viewer was unpaired).
       if (msg.broadcast) continue;
-      const playable = isPlayable(msg.content);
-      const next = nextStep(m.status, playable);
-      if (next) this.arm(m.id, senderPhone, m.to_phone, next, playable);
+      const due = dueOf(msg);
+      const next = nextStep(m.status, due.playable);
+      if (next) this.arm(due, next);
     }
   }
 
@@ -114,4 +142,10 @@ export class SimulatedContacts {
     for (const t of this.steps.values()) if (t) clearTimeout(t);
     this.steps.clear();
   }
+}
+
+function dueOf(msg: NetworkMessage): Due {
+  const due: Due = { rowId: rowIdOf(msg), id: msg.id, sender: msg.from, contact: msg.to, playable: isPlayable(msg.content) };
+  if (msg.group) due.group = msg.group;
+  return due;
 }

@@ -4,8 +4,8 @@
 import { randomBytes, createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
-import { ApiError, Unsupported, conflict } from '../../domain/errors.js';
-import { fromJid } from '../../domain/phone.js';
+import { ApiError, Unsupported, badRequest, conflict } from '../../domain/errors.js';
+import { fromJid, isGroupJid } from '../../domain/phone.js';
 import {
   EngineEmitter,
   type DeviceInfo,
@@ -17,7 +17,16 @@ import {
   type WhatsAppEngine,
 } from '../engine.js';
 import type { ReceiptStatus, SandboxNetwork, SandboxPeer } from './network.js';
-import { STATUS_JID, incomingOf, unsupportedChat, unsupportedOnNetwork, type NetworkMessage } from './wire.js';
+import {
+  SIMULATED_MEMBER_PREFIX,
+  STATUS_JID,
+  incomingOf,
+  isSimulatedGroup,
+  isSimulatedMemberPhone,
+  unsupportedChat,
+  unsupportedOnNetwork,
+  type NetworkMessage,
+} from './wire.js';
 
 const notConnected = () => new ApiError(409, 'not-connected', 'The instance is not connected (sandbox: pair it first).');
 
@@ -80,6 +89,9 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
   async pair(phone: string | null): Promise<string> {
     if (this.st.status === 'connected') throw conflict('You are already connected.', 'already-connected');
     const wanted = phone ?? defaultSandboxPhone(this.instanceId);
+    if (isSimulatedMemberPhone(wanted)) {
+      throw conflict(`Phone ${wanted} is reserved for simulated group members (${SIMULATED_MEMBER_PREFIX} and 8 digits); pair with another number.`, 'phone-reserved');
+    }
     const owner = await this.network.phoneOwner(wanted);
     if (owner && owner !== this.instanceId) {
       throw conflict(`Phone ${wanted} is already paired with another sandbox instance.`, 'phone-in-use');
@@ -148,24 +160,43 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
     return this.st.phone;
   }
 
-  /** The network's name for a chat this engine can act on: the other person's phone, or STATUS_JID. */
+  /** The network's name for a chat this engine can act on: the other person's phone, STATUS_JID or a group jid. */
   private chatOf(chatJid: string): string {
     const unsupported = unsupportedChat(chatJid);
     if (unsupported) throw new Unsupported(unsupported);
-    return chatJid === STATUS_JID ? STATUS_JID : fromJid(chatJid);
+    return chatJid === STATUS_JID || isSimulatedGroup(chatJid) ? chatJid : fromJid(chatJid);
+  }
+
+  /**
+   * The chat a message goes to: its `to`, except a privateAnswer to a group message, which goes
+   * to the private chat of that message's sender (as the Baileys engine does), found in this
+   * instance's recent-message store.
+   */
+  private async recipientOf(msg: OutgoingMessage): Promise<string> {
+    if (!msg.privateAnswer || !msg.quotedId) return msg.to;
+    const quoted = await this.db
+      .selectFrom('messages')
+      .select(['chat_jid', 'sender_jid'])
+      .where('instance_id', '=', this.instanceId)
+      .where('message_id', '=', msg.quotedId)
+      .executeTakeFirst();
+    if (!quoted || !isGroupJid(quoted.chat_jid)) return msg.to;
+    if (!quoted.sender_jid?.endsWith('@s.whatsapp.net')) throw badRequest('privateAnswer: the sender of the quoted group message is not known');
+    return quoted.sender_jid;
   }
 
   messages = {
     unsupportedReason: (content: MessageContent, to: string): string | null => unsupportedOnNetwork(content, to),
     send: async (msg: OutgoingMessage): Promise<SendResult> => {
       const from = this.requireOnline();
-      const unsupported = unsupportedOnNetwork(msg.content, msg.to);
+      const to = await this.recipientOf(msg);
+      const unsupported = unsupportedOnNetwork(msg.content, to);
       if (unsupported) throw new Unsupported(unsupported);
       const timestamp = Date.now();
       const netMsg: NetworkMessage = {
         id: msg.id,
         from,
-        to: this.chatOf(msg.to),
+        to: this.chatOf(to),
         content: msg.content,
         timestamp,
         quotedId: msg.quotedId,
@@ -175,7 +206,7 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
       if (msg.quotedIsStatus) netMsg.isStatusReply = true;
       const { duplicate, delivered } = await this.network.accept(netMsg);
       // The server acknowledged the message: SENT (re-emitted for a retried id: at least once).
-      this.events.emit('messageStatus', { ids: [msg.id], chatJid: msg.to, status: 'SENT', timestamp, device: 0 });
+      this.events.emit('messageStatus', { ids: [msg.id], chatJid: to, status: 'SENT', timestamp, device: 0 });
       // Recorded before we return: the caller then deletes the queue row, after which nothing would re-emit it.
       await this.recorded();
       // A retried id that has not reached its recipient(s) yet is routed again (duplicates are ignored there).
@@ -225,14 +256,27 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
     return this.recorded();
   }
 
-  receipt(fromPhone: string, ids: string[], status: ReceiptStatus, onStatus = false): Promise<void> {
+  receipt(fromPhone: string, ids: string[], status: ReceiptStatus, chat?: string): Promise<void> {
     const who = `${fromPhone}@s.whatsapp.net`;
     const timestamp = Date.now();
-    // Receipts for a status post name the viewer as participant (as WhatsApp's do).
+    // Receipts for a status post or in a group name the viewer or member as participant (as WhatsApp's do).
     this.events.emit(
       'messageStatus',
-      onStatus ? { ids, chatJid: STATUS_JID, participant: who, status, timestamp, device: 0 } : { ids, chatJid: who, status, timestamp, device: 0 },
+      chat ? { ids, chatJid: chat, participant: who, status, timestamp, device: 0 } : { ids, chatJid: who, status, timestamp, device: 0 },
     );
+    return this.recorded();
+  }
+
+  revoked(msg: NetworkMessage): Promise<void> {
+    const sender = `${msg.from}@s.whatsapp.net`;
+    // Seen from here: a status in the statuses chat, anything else in the chat with its sender.
+    this.events.emit('messageRevoked', {
+      id: msg.id,
+      chatJid: msg.broadcast ? STATUS_JID : sender,
+      senderJid: sender,
+      fromMe: false,
+      timestamp: msg.revokedAt ?? Date.now(),
+    });
     return this.recorded();
   }
 

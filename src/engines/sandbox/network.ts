@@ -7,13 +7,20 @@
 //
 // Rows: one per message (id = message id, status sent → received → read [→ played for voice
 // notes and round videos]); a status post has the poster's row (to = status@broadcast,
-// status 'posted') and one row per viewer (see wire.ts rowIdOf), delivered like messages.
+// status 'posted') and one row per viewer (see wire.ts rowIdOf), delivered like messages; a
+// group message likewise has the sender's row (to = the group jid, status 'posted') and one
+// row per simulated member, acknowledged by that member (see wire.ts "Simulated groups").
+//
+// Deleting for everyone sets revokedAt on the message's rows. A copy not handed over yet
+// never will be; a copy a sandbox instance already has is marked revokeDue and undelivered
+// again, so that the revoke is handed over like a message: emitted by the recipient, marked
+// delivered once recorded, and handed over again on the next catch-up if it was not.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { grouped } from '../../store/tx-batcher.js';
 import type { PresenceKind } from '../engine.js';
 import { SimulatedContacts } from './contacts.js';
-import { STATUS_JID, isPlayable, rowIdOf, statusCopyId, type NetworkMessage } from './wire.js';
+import { STATUS_JID, copyId, isPlayable, isSimulatedGroup, rowIdOf, sharedChatOf, simulatedGroupMembers, type NetworkMessage } from './wire.js';
 
 export type { NetworkMessage } from './wire.js';
 
@@ -25,17 +32,24 @@ export interface SandboxPeer {
   /** Emits at once; resolves when the instance recorded it, rejects if it could not. */
   receive(msg: NetworkMessage): Promise<void>;
   /**
-   * A receipt for messages this instance sent to `fromPhone` (onStatus: for its status
-   * posts, `fromPhone` being the viewer). Emits at once; resolves when recorded, rejects if it could not.
+   * A receipt for messages this instance sent to `fromPhone`; `chat`: the chat they were
+   * sent in when it is not the one-to-one chat (STATUS_JID for status posts, a group jid),
+   * `fromPhone` being the viewer or member. Emits at once; resolves when recorded, rejects if it could not.
    */
-  receipt(fromPhone: string, ids: string[], status: ReceiptStatus, onStatus?: boolean): Promise<void>;
+  receipt(fromPhone: string, ids: string[], status: ReceiptStatus, chat?: string): Promise<void>;
+  /** A message it received was deleted for everyone by its sender. Emits at once; resolves when recorded, rejects if it could not. */
+  revoked(msg: NetworkMessage): Promise<void>;
   presence(fromPhone: string, presence: PresenceKind): void;
 }
 
 export class SandboxNetwork {
   private readonly peers = new Map<string, SandboxPeer>();
-  /** Rows being handed over now (a resent message can race the catch-up of its recipient). */
-  private readonly handing = new Set<string>();
+  /**
+   * Rows being handed over now, one hand-over at a time per row (a resent message can race
+   * the catch-up of its recipient, a revoke the hand-over of its message): the next one
+   * starts after, and finds the row delivered or what is still due.
+   */
+  private readonly handing = new Map<string, Promise<void>>();
   /** False during start-up: peers attach, and catch up together once every engine is running (resume()). */
   private open = false;
   readonly contacts: SimulatedContacts;
@@ -44,10 +58,10 @@ export class SandboxNetwork {
     private readonly db: Kysely<Database>,
     receiptDelayMs: number,
   ) {
-    this.contacts = new SimulatedContacts(db, receiptDelayMs, async (from, to, ids, status) => {
+    this.contacts = new SimulatedContacts(db, receiptDelayMs, async (from, to, ids, status, chat) => {
       const sender = this.peers.get(to);
       if (!sender) return false;
-      await sender.receipt(from, ids, status);
+      await sender.receipt(from, ids, status, chat);
       return true;
     });
   }
@@ -73,7 +87,7 @@ export class SandboxNetwork {
     if (this.open) await this.catchUp(peer);
   }
 
-  /** Messages (and status posts) sent to the peer while it was away, and receipts simulated contacts still owe it. */
+  /** Messages (and status posts, and revokes) sent to the peer while it was away, and receipts simulated contacts still owe it. */
   private async catchUp(peer: SandboxPeer): Promise<void> {
     const pending = await this.db
       .selectFrom('sandbox_messages')
@@ -99,19 +113,25 @@ export class SandboxNetwork {
    * Accept a message into the network (the server's ack). Idempotent by message id: a
    * retry of an id the network already holds (after a crash between send and
    * confirmation) reports duplicate, and whether it already reached its recipient. Call
-   * route() afterwards to hand on a message that did not. A status post is fanned out here,
-   * in the same transaction: one row per viewer.
+   * route() afterwards to hand on a message that did not. A status post or group message is
+   * fanned out here, in the same transaction: one row per viewer or member.
    */
   async accept(msg: NetworkMessage): Promise<{ duplicate: boolean; delivered: boolean }> {
     // Look-up and insert in one (group-committed) transaction.
     return grouped(this.db).run(async (tx) => {
       const existing = await tx.selectFrom('sandbox_messages').select(['id', 'delivered']).where('id', '=', msg.id).executeTakeFirst();
-      // A status post is "delivered" once every viewer's copy is: route() finds out.
-      if (existing) return { duplicate: true, delivered: msg.to !== STATUS_JID && existing.delivered === 1 };
+      // A status post or group message is "delivered" once every copy is: route() finds out.
+      if (existing) return { duplicate: true, delivered: !fannedOut(msg) && existing.delivered === 1 };
       if (msg.to === STATUS_JID) {
         const audience = await this.audienceOf(msg.from, tx);
         await this.store({ ...msg, audience }, tx, { status: 'posted', delivered: 1 });
         for (const viewer of audience) await this.store({ ...msg, to: viewer, broadcast: true }, tx);
+        return { duplicate: false, delivered: false };
+      }
+      if (isSimulatedGroup(msg.to)) {
+        const members = simulatedGroupMembers(msg.to);
+        await this.store({ ...msg, audience: members }, tx, { status: 'posted', delivered: 1 });
+        for (const member of members) await this.store({ ...msg, to: member, group: msg.to }, tx);
         return { duplicate: false, delivered: false };
       }
       await this.store(msg, tx);
@@ -154,17 +174,20 @@ export class SandboxNetwork {
   }
 
   async route(msg: NetworkMessage): Promise<void> {
-    if (msg.to === STATUS_JID) return this.routeStatus(msg.id);
+    if (fannedOut(msg)) return this.routeCopies(msg.id);
     const peer = this.peers.get(msg.to);
     if (peer) return this.handOver(peer, msg);
     if (await this.isSandboxPhone(msg.to)) return; // a sandbox instance that is offline: delivered on attach
-    this.contacts.accept(msg.id, msg.from, msg.to, isPlayable(msg.content));
+    this.contacts.accept(msg);
   }
 
-  /** Hand a status post to each viewer that is online and has not got it yet (the others get it on attach). */
-  private async routeStatus(postId: string): Promise<void> {
-    const post = await this.db.selectFrom('sandbox_messages').select('content').where('id', '=', postId).executeTakeFirst();
-    const audience = post ? ((JSON.parse(post.content) as NetworkMessage).audience ?? []) : [];
+  /**
+   * Hand a status post to each viewer that is online and has not got it yet (the others get
+   * it on attach); a group message to each simulated member, who acknowledges it.
+   */
+  private async routeCopies(messageId: string): Promise<void> {
+    const record = await this.db.selectFrom('sandbox_messages').select('content').where('id', '=', messageId).executeTakeFirst();
+    const audience = record ? ((JSON.parse(record.content) as NetworkMessage).audience ?? []) : [];
     if (audience.length === 0) return;
     const copies = await this.db
       .selectFrom('sandbox_messages')
@@ -172,51 +195,82 @@ export class SandboxNetwork {
       .where(
         'id',
         'in',
-        audience.map((v) => statusCopyId(postId, v)),
+        audience.map((v) => copyId(messageId, v)),
       )
       .where('delivered', '=', 0)
       .execute();
     await Promise.all(
       copies.map((c) => {
+        const copy = JSON.parse(c.content) as NetworkMessage;
+        // Group members are simulated (instances as members are a later groups issue).
+        if (copy.group) return this.contacts.accept(copy);
         const peer = this.peers.get(c.to_phone);
-        return peer ? this.handOver(peer, JSON.parse(c.content) as NetworkMessage) : undefined;
+        return peer ? this.handOver(peer, copy) : undefined;
       }),
     );
   }
 
+  /**
+   * Hand a row to its recipient, an online sandbox instance: the message, or the revoke of a
+   * message it already had (revokeDue), or nothing for a message deleted before it got there.
+   * Marked delivered once the recipient (and the sender, for its RECEIVED) recorded it.
+   */
   private async handOver(peer: SandboxPeer, msg: NetworkMessage): Promise<void> {
     const rowId = rowIdOf(msg);
-    if (this.handing.has(rowId)) return;
-    this.handing.add(rowId);
+    const run = (this.handing.get(rowId) ?? Promise.resolve()).catch(() => undefined).then(() => this.handOverNow(peer, msg, rowId));
+    this.handing.set(rowId, run);
     try {
+      await run;
+    } finally {
+      if (this.handing.get(rowId) === run) this.handing.delete(rowId);
+    }
+  }
+
+  private async handOverNow(peer: SandboxPeer, msg: NetworkMessage, rowId: string): Promise<void> {
+    for (;;) {
       const row = await this.db.selectFrom('sandbox_messages').select(['delivered', 'content']).where('id', '=', rowId).executeTakeFirst();
       if (!row || row.delivered === 1) return; // handed over meanwhile (catch-up and a resend of the same id)
-      if ((JSON.parse(row.content) as NetworkMessage).revokedAt !== undefined) {
-        // Deleted for everyone before it reached the recipient: it never will.
+      const now = JSON.parse(row.content) as NetworkMessage;
+      if (now.revokedAt !== undefined) {
+        // Deleted for everyone: the recipient had it and is told, or it never gets it.
+        if (now.revokeDue) await peer.revoked(now);
         await grouped(this.db).run((tx) => tx.updateTable('sandbox_messages').set({ delivered: 1 }).where('id', '=', rowId).execute());
         return;
       }
       // Both emitted now, the message before the sender's receipt (and before any READ the
       // recipient may send back); marked delivered only once both are recorded.
       const received = peer.receive(msg);
-      const ack = this.peers.get(msg.from)?.receipt(msg.to, [msg.id], 'RECEIVED', msg.broadcast);
+      const ack = this.peers.get(msg.from)?.receipt(msg.to, [msg.id], 'RECEIVED', sharedChatOf(msg));
       await Promise.all([received, ack]);
-      await grouped(this.db).run((tx) =>
-        tx
+      const handed = await grouped(this.db).run(async (tx) => {
+        const done = await tx
           .updateTable('sandbox_messages')
           // An auto-read may already have moved it to "read": never back.
           .set({ delivered: 1, status: sql<string>`case when status = 'sent' then 'received' else status end` })
           .where('id', '=', rowId)
-          .execute(),
-      );
-    } finally {
-      this.handing.delete(rowId);
+          .where('delivered', '=', 0)
+          // Conditional, so that a revoke committed meanwhile (even by a concurrent transaction) is seen.
+          .where('content', 'not like', '%"revokedAt":%')
+          .executeTakeFirst();
+        if (Number(done.numUpdatedRows) > 0) return true;
+        // Deleted for everyone while it was being handed over: the recipient has it, so it is owed the revoke.
+        const r = await tx.selectFrom('sandbox_messages').select(['delivered', 'content']).where('id', '=', rowId).executeTakeFirst();
+        if (!r || r.delivered === 1) return true;
+        const content = JSON.stringify({ ...(JSON.parse(r.content) as NetworkMessage), revokeDue: true });
+        await tx.updateTable('sandbox_messages').set({ content }).where('id', '=', rowId).execute();
+        return false;
+      });
+      if (handed) return;
     }
   }
 
-  /** A sandbox instance read messages of `chat` (the sender's phone, or STATUS_JID for statuses it viewed). */
+  /**
+   * A sandbox instance read messages of `chat` (the sender's phone, STATUS_JID for statuses it
+   * viewed, or a group). Nobody writes to an instance in a group yet (simulated members do not
+   * write, instances are not members of each other's groups), so a group has nothing to read.
+   */
   async read(readerPhone: string, chat: string, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
+    if (ids.length === 0 || isSimulatedGroup(chat)) return;
     if (chat === STATUS_JID) return this.viewStatuses(readerPhone, ids);
     await this.peers.get(chat)?.receipt(readerPhone, ids, 'READ');
     await this.markRead(readerPhone, ids);
@@ -224,10 +278,10 @@ export class SandboxNetwork {
 
   /** Statuses viewed: READ to each poster, for its posts. */
   private async viewStatuses(viewer: string, postIds: string[]): Promise<void> {
-    const rowIds = postIds.map((id) => statusCopyId(id, viewer));
+    const rowIds = postIds.map((id) => copyId(id, viewer));
     const copies = inOrder(rowIds, await this.db.selectFrom('sandbox_messages').select(['id', 'from_phone', 'content']).where('id', 'in', rowIds).where('to_phone', '=', viewer).execute());
     for (const [poster, rows] of bySender(copies)) {
-      await this.peers.get(poster)?.receipt(viewer, rows.map(postIdOf), 'READ', true);
+      await this.peers.get(poster)?.receipt(viewer, rows.map(postIdOf), 'READ', STATUS_JID);
     }
     await this.markRead(
       viewer,
@@ -237,12 +291,13 @@ export class SandboxNetwork {
 
   /**
    * A sandbox instance played voice notes or round videos of `chat` (a phone, or STATUS_JID):
-   * PLAYED to their senders, once per message. Anything else has nothing to play and is ignored.
+   * PLAYED to their senders, once per message. Anything else has nothing to play and is
+   * ignored, as is a group (nothing is received in one yet: see read()).
    */
   async played(playerPhone: string, chat: string, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
+    if (ids.length === 0 || isSimulatedGroup(chat)) return;
     const onStatus = chat === STATUS_JID;
-    const rowIds = onStatus ? ids.map((id) => statusCopyId(id, playerPhone)) : ids;
+    const rowIds = onStatus ? ids.map((id) => copyId(id, playerPhone)) : ids;
     let q = this.db
       .selectFrom('sandbox_messages')
       .select(['id', 'from_phone', 'content'])
@@ -253,7 +308,7 @@ export class SandboxNetwork {
     if (!onStatus) q = q.where('from_phone', '=', chat);
     const due = inOrder(rowIds, await q.execute()).filter((r) => isPlayable((JSON.parse(r.content) as NetworkMessage).content));
     for (const [sender, rows] of bySender(due)) {
-      await this.peers.get(sender)?.receipt(playerPhone, rows.map(postIdOf), 'PLAYED', onStatus);
+      await this.peers.get(sender)?.receipt(playerPhone, rows.map(postIdOf), 'PLAYED', onStatus ? STATUS_JID : undefined);
     }
     if (due.length === 0) return;
     await grouped(this.db).run((tx) =>
@@ -284,30 +339,68 @@ export class SandboxNetwork {
   }
 
   /**
-   * The sender deletes its message for everyone (`chat`: the recipient's phone, or STATUS_JID
-   * for a status post and all its viewers' copies). Recorded on the network: a copy that has
-   * not reached its recipient yet never will. Idempotent. False when the network holds no
-   * such message of this sender.
-   *
-   * Z-API reports a revoke to the recipient as a ReceivedCallback with notification "REVOKE";
-   * the engine port has no event for it yet, so a recipient that already has the message is
-   * not told (the network keeps revokedAt for when it does).
+   * The sender deletes its message for everyone (`chat`: the recipient's phone, STATUS_JID for
+   * a status post and all its viewers' copies, or the group for a group message and all its
+   * members' copies). Recorded on the network: a copy that has not reached its recipient yet
+   * never will; a sandbox instance that has it is told (messageRevoked, a "REVOKE"
+   * ReceivedCallback), now when it is online, otherwise when it comes back. A simulated
+   * contact or member that had not received it yet never does (no receipts); one that had it
+   * goes on reading it, as a phone showing "This message was deleted" would. Idempotent: a
+   * repeated delete hands over what is still due. False when the network holds no such
+   * message of this sender.
    */
   async revoke(senderPhone: string, chat: string, id: string): Promise<boolean> {
-    return grouped(this.db).run(async (tx) => {
+    const rowIds = await grouped(this.db).run(async (tx) => {
       const row = await tx.selectFrom('sandbox_messages').select(['from_phone', 'to_phone', 'content']).where('id', '=', id).executeTakeFirst();
-      if (!row || row.from_phone !== senderPhone || row.to_phone !== chat) return false;
+      if (!row || row.from_phone !== senderPhone || row.to_phone !== chat) return null;
       const msg = JSON.parse(row.content) as NetworkMessage;
-      if (msg.revokedAt !== undefined) return true;
+      const ids = [id, ...(msg.audience ?? []).map((v) => copyId(id, v))];
+      if (msg.revokedAt !== undefined) return ids;
       const revokedAt = Date.now();
-      const rowIds = [id, ...(msg.audience ?? []).map((v) => statusCopyId(id, v))];
-      const rows = await tx.selectFrom('sandbox_messages').select(['id', 'content']).where('id', 'in', rowIds).execute();
-      for (const r of rows) {
-        const content = JSON.stringify({ ...(JSON.parse(r.content) as NetworkMessage), revokedAt });
-        await tx.updateTable('sandbox_messages').set({ content }).where('id', '=', r.id).execute();
-      }
-      return true;
+      for (const rowId of ids) await this.markRevoked(tx, rowId, revokedAt);
+      return ids;
     });
+    if (!rowIds) return false;
+    // Tell the recipients that are online (a failure leaves the revoke due: the next catch-up, or a repeated delete, hands it over).
+    const due = await this.db.selectFrom('sandbox_messages').select(['to_phone', 'content']).where('id', 'in', rowIds).where('delivered', '=', 0).execute();
+    await Promise.all(
+      due.map((r) => {
+        const peer = this.peers.get(r.to_phone);
+        return peer ? this.handOver(peer, JSON.parse(r.content) as NetworkMessage) : undefined;
+      }),
+    );
+    return true;
+  }
+
+  /**
+   * Set revokedAt on one row; a copy a sandbox instance already has becomes revokeDue and
+   * undelivered. The updates are conditional on `delivered`, so that a hand-over committing
+   * concurrently (Postgres) is never missed: either it sees the revoke (handOver's own
+   * conditional update fails and it marks revokeDue), or the revoke sees it delivered.
+   */
+  private async markRevoked(tx: Kysely<Database>, rowId: string, revokedAt: number): Promise<void> {
+    for (;;) {
+      const r = await tx.selectFrom('sandbox_messages').select(['to_phone', 'content']).where('id', '=', rowId).executeTakeFirst();
+      if (!r) return;
+      const msg = JSON.parse(r.content) as NetworkMessage;
+      const revoked = JSON.stringify({ ...msg, revokedAt });
+      // Simulated contacts and members, and the sender's record: nothing to hand over.
+      const instance = await tx.selectFrom('sandbox_devices').select('instance_id').where('phone', '=', r.to_phone).where('paired', '=', 1).executeTakeFirst();
+      if (!instance) {
+        await tx.updateTable('sandbox_messages').set({ content: revoked }).where('id', '=', rowId).execute();
+        return;
+      }
+      const had = await tx
+        .updateTable('sandbox_messages')
+        .set({ content: JSON.stringify({ ...msg, revokedAt, revokeDue: true }), delivered: 0 })
+        .where('id', '=', rowId)
+        .where('delivered', '=', 1)
+        .executeTakeFirst();
+      if (Number(had.numUpdatedRows) > 0) return;
+      const notYet = await tx.updateTable('sandbox_messages').set({ content: revoked }).where('id', '=', rowId).where('delivered', '=', 0).executeTakeFirst();
+      if (Number(notYet.numUpdatedRows) > 0) return;
+      // Delivered in between (another connection): look again.
+    }
   }
 
   presence(fromPhone: string, toPhone: string, presence: PresenceKind): void {
@@ -336,6 +429,9 @@ export class SandboxNetwork {
     this.peers.clear();
   }
 }
+
+/** A status post or group message: one row for the sender, one per viewer or member. */
+const fannedOut = (msg: Pick<NetworkMessage, 'to'>): boolean => msg.to === STATUS_JID || isSimulatedGroup(msg.to);
 
 /** The message id a row reports (a viewer's copy of a status reports the post's id). */
 const postIdOf = (r: { content: string }): string => (JSON.parse(r.content) as NetworkMessage).id;

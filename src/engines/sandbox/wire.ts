@@ -2,6 +2,7 @@
 // exactly as its sender built it (media stays the same MediaRef: the media store is shared
 // by every instance of the process); the recipient's engine turns it into an
 // IncomingMessage from its own point of view, as a WhatsApp client does.
+import { createHash } from 'node:crypto';
 import { fromJid } from '../../domain/phone.js';
 import type { IncomingMessage, MessageContent, MessageKey } from '../engine.js';
 
@@ -11,7 +12,10 @@ export const STATUS_JID = 'status@broadcast';
 export interface NetworkMessage {
   id: string;
   from: string;
-  /** The recipient's phone, or STATUS_JID for the poster's record of a status post. */
+  /**
+   * The recipient's phone; STATUS_JID for the poster's record of a status post; the group
+   * jid for the sender's record of a group message.
+   */
   to: string;
   content: MessageContent;
   timestamp: number;
@@ -23,20 +27,68 @@ export interface NetworkMessage {
   isStatusReply?: boolean;
   /** One viewer's copy of a status post (`to` is the viewer). */
   broadcast?: boolean;
-  /** The poster's record of a status post: the viewers it was fanned out to. */
+  /** One member's copy of a group message (`to` is the member): the group's jid. */
+  group?: string;
+  /** The sender's record of a status post or group message: the phones it was fanned out to. */
   audience?: string[];
   /** Push name of a simulated contact. */
   senderName?: string;
   /** Deleted for everyone by its sender (epoch ms). */
   revokedAt?: number;
+  /**
+   * The recipient (a sandbox instance) had this message when it was deleted for everyone: it
+   * is owed a messageRevoked, handed over like a message (the row is undelivered until then).
+   */
+  revokeDue?: boolean;
 }
 
 /**
- * The sandbox_messages row of a network message. A status post has one row for the poster
- * and one per viewer, keyed by the post id and the viewer's phone.
+ * The sandbox_messages row of a network message. A status post or a group message has one
+ * row for the sender (id = message id) and one per viewer or member, keyed by the message
+ * id and the recipient's phone.
  */
-export const rowIdOf = (msg: Pick<NetworkMessage, 'id' | 'to' | 'broadcast'>): string => (msg.broadcast ? statusCopyId(msg.id, msg.to) : msg.id);
-export const statusCopyId = (postId: string, viewer: string): string => `${postId}:${viewer}`;
+export const rowIdOf = (msg: Pick<NetworkMessage, 'id' | 'to' | 'broadcast' | 'group'>): string =>
+  msg.broadcast || msg.group ? copyId(msg.id, msg.to) : msg.id;
+export const copyId = (messageId: string, recipient: string): string => `${messageId}:${recipient}`;
+
+/** The chat a receipt for this row is given in, when it is not the one-to-one chat: statuses, or the group. */
+export const sharedChatOf = (msg: Pick<NetworkMessage, 'broadcast' | 'group'>): string | undefined => (msg.broadcast ? STATUS_JID : msg.group);
+
+// ---- Simulated groups ----
+//
+// Any group jid (<digits>[-<digits>]@g.us) is a group on the sandbox network. Its members
+// are the instance that writes to it and SIMULATED_GROUP_SIZE simulated contacts derived
+// from the group id alone: the same group always has the same members, on every instance
+// and after every restart, and nobody has to create it first. Members are phones in a
+// range reserved for them (SIMULATED_MEMBER_PREFIX, 14 digits: never the 15 digits of a
+// default sandbox instance phone, and pairing an instance in that range is refused), so a
+// simulated member is never a sandbox instance. Mentions do not add members: a mentioned
+// number that is not a member is just text, as it is on WhatsApp.
+//
+// Out of scope for now (a later groups issue): sandbox instances as members of each
+// other's groups (delivery of group messages to instances, their receipts and reads),
+// simulated members writing to the group, and group administration (create, add, remove).
+
+/** Phones of simulated group members: 550099 followed by 8 digits. */
+export const SIMULATED_MEMBER_PREFIX = '550099';
+export const SIMULATED_GROUP_SIZE = 3;
+
+const GROUP_JID = /^[0-9]{5,40}(?:-[0-9]{5,20})?@g\.us$/;
+export const isSimulatedGroup = (jid: string): boolean => GROUP_JID.test(jid);
+export const isSimulatedMemberPhone = (phone: string): boolean => phone.length === 14 && phone.startsWith(SIMULATED_MEMBER_PREFIX) && /^[0-9]+$/.test(phone);
+
+/** The simulated members of a group (the sending instance aside), derived from its jid: distinct, in a stable order. */
+export function simulatedGroupMembers(groupJid: string): string[] {
+  const members: string[] = [];
+  for (let round = 0; members.length < SIMULATED_GROUP_SIZE; round++) {
+    const digest = createHash('sha256').update(`openzap-sandbox-group:${groupJid}:${round}`).digest();
+    for (let i = 0; i + 4 <= digest.length && members.length < SIMULATED_GROUP_SIZE; i += 4) {
+      const phone = SIMULATED_MEMBER_PREFIX + (digest.readUInt32BE(i) % 100_000_000).toString().padStart(8, '0');
+      if (!members.includes(phone)) members.push(phone);
+    }
+  }
+  return members;
+}
 
 /** Voice notes and round videos are "played" after they are read (blue microphone). */
 export function isPlayable(c: MessageContent): boolean {
@@ -46,10 +98,10 @@ export function isPlayable(c: MessageContent): boolean {
 /** What WhatsApp lets you post as a status: text (with or without a link preview), image, video, voice. */
 const STATUS_KINDS: ReadonlySet<MessageContent['type']> = new Set(['text', 'link', 'image', 'video', 'audio']);
 
-/** Why the sandbox has no chat `jid` (groups, channels … are not simulated yet), or null when it has. */
+/** Why the sandbox has no chat `jid` (channels … are not simulated yet), or null when it has. */
 export function unsupportedChat(jid: string): string | null {
-  if (jid.endsWith('@s.whatsapp.net') || jid === STATUS_JID) return null;
-  if (jid.endsWith('@g.us')) return 'The sandbox does not simulate groups yet: send to a phone number (another sandbox instance or a simulated contact).';
+  if (jid.endsWith('@s.whatsapp.net') || jid === STATUS_JID || isSimulatedGroup(jid)) return null;
+  if (jid.endsWith('@g.us')) return `${jid} is not a group id: the sandbox simulates groups <digits>[-<digits>]@g.us.`;
   if (jid.endsWith('@newsletter')) return 'The sandbox does not simulate channels (newsletters) yet.';
   if (jid.endsWith('@lid')) return 'The sandbox addresses people by phone number, not by LID.';
   if (jid.endsWith('@broadcast')) return 'The sandbox does not simulate broadcast lists; status@broadcast (statuses) is its only broadcast chat.';
