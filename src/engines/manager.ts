@@ -138,7 +138,8 @@ export class EngineManager {
       // Auto-read after the message is recorded, outside recorded(): it waits on the sender's events, not ours.
       void work
         .then(
-          () => (!m.fromMe && inst?.auto_read_message === 1 ? engine.messages.read(m.chatJid, [m.id]) : undefined),
+          // A status is "seen" under update-auto-read-status, any other message "read" under update-auto-read-message.
+          () => (!m.fromMe && (m.broadcast ? inst?.auto_read_status : inst?.auto_read_message) === 1 ? engine.messages.read(m.chatJid, [m.id]) : undefined),
           () => undefined, // not recorded: track() logged it
         )
         .catch((err) => this.d.log.warn({ err, instanceId: id }, 'auto-read failed'));

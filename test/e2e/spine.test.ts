@@ -164,6 +164,21 @@ describe.each(backends)('spine end to end ($name)', ({ env }) => {
     );
     expect(statuses).toEqual(['SENT', 'RECEIVED', 'READ']);
 
+    // Statuses follow update-auto-read-status, not update-auto-read-message: B does not mark A's status seen…
+    const story = await a.call('POST', '/send-text-status', { message: 'A on holiday' });
+    expect(story.status).toBe(200);
+    await waitFor(() => hooks.deliveries.find((d) => d.path === '/b' && d.body.messageId === story.body.messageId && d.body.broadcast === true), 5000, 'B sees the status');
+    // …until it is told to; the next status is seen, and A learns who saw it.
+    expect((await b.call('PUT', '/update-auto-read-status', { value: true })).body).toEqual({ value: true });
+    const story2 = await a.call('POST', '/send-text-status', { message: 'back home' });
+    const seen = await waitFor(
+      () => hooks.deliveries.find((d) => d.path === '/a' && d.body.type === 'MessageStatusCallback' && d.body.status === 'READ' && d.body.ids.includes(story2.body.messageId)),
+      5000,
+      'status seen by B',
+    );
+    expect(seen.body).toMatchObject({ participant: b.phone });
+    expect(hooks.deliveries.filter((d) => d.path === '/a' && d.body.type === 'MessageStatusCallback' && d.body.status === 'READ' && d.body.ids.includes(story.body.messageId))).toEqual([]);
+
     const back = await b.call('POST', '/send-text', { phone: a.phone, message: 'Hi A', messageId: sent.body.messageId });
     expect(back.status).toBe(200);
     const gotA = await waitFor(() => hooks.deliveries.find((d) => d.path === '/a' && d.body.messageId === back.body.messageId), 5000, 'A receives');
