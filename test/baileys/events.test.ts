@@ -328,3 +328,27 @@ describe('received messages are persisted ahead of the mapping (Baileys has alre
     expect(of('message')).toEqual([expect.objectContaining({ id: '3EB0FIRST1', content: { type: 'text', text: 'kept at once' } })]);
   });
 });
+
+describe('messages.update with a REVOKE stub → messageRevoked', () => {
+  it('reports the deleted message of a contact, and of a group member by phone', async () => {
+    // What Baileys' processMessage emits for a protocolMessage REVOKE: the deleted message's key.
+    sock.ev.emit('messages.update', [
+      { key: { remoteJid: CONTACT_JID, fromMe: false, id: '3EB0DELETED1' }, update: { message: null, messageStubType: proto.WebMessageInfo.StubType.REVOKE } },
+    ]);
+    sock.ev.emit('messages.update', [
+      {
+        key: { remoteJid: GROUP, fromMe: false, id: '3EB0DELETED2', participant: CONTACT_LID, participantAlt: CONTACT_JID } as never,
+        update: { message: null, messageStubType: proto.WebMessageInfo.StubType.REVOKE },
+      },
+    ]);
+    // A status update is not a revoke.
+    sock.ev.emit('messages.update', [{ key: { remoteJid: CONTACT_JID, fromMe: true, id: '3EB0KEPT' }, update: { status: 3 } }]);
+    await h.engine.idle();
+    await settle();
+    const revoked = of('messageRevoked') as any[];
+    expect(revoked).toEqual([
+      { id: '3EB0DELETED1', chatJid: CONTACT_JID, senderJid: CONTACT_JID, fromMe: false, timestamp: expect.any(Number) },
+      { id: '3EB0DELETED2', chatJid: GROUP, senderJid: CONTACT_JID, fromMe: false, timestamp: expect.any(Number) },
+    ]);
+  });
+});

@@ -12,6 +12,7 @@ import {
   type GroupMetadata,
   type MessageRelayOptions,
   type MiscMessageGenerationOptions,
+  type OrderDetails,
   type UserFacingSocketConfig,
   type WAMediaUploadFunction,
   type WASocket,
@@ -95,6 +96,9 @@ export function makeFakeSocket(config: UserFacingSocketConfig) {
     relayMessage: vi.fn(async (_jid: string, _message: proto.IMessage, opts: MessageRelayOptions) => opts.messageId ?? ''),
     sendReceipt: vi.fn(async (_jid: string, _participant: string | undefined, _ids: string[], _type: string) => undefined),
     chatModify: vi.fn(async (_mod: unknown, _jid: string) => undefined),
+    getOrderDetails: vi.fn(async (_orderId: string, _token: string): Promise<OrderDetails> => {
+      throw new Error('no order details offline');
+    }),
     getCatalog: vi.fn(async (_o: { jid?: string; limit?: number; cursor?: string }) => ({ products: [] as unknown[], nextPageCursor: undefined as string | undefined })),
     updateMediaMessage: vi.fn(async (m: unknown) => m),
     sendPresenceUpdate: vi.fn(async () => undefined),
@@ -182,7 +186,7 @@ export function makeEngine(db: Kysely<Database>, opts: Partial<BaileysEngineOpti
     ...opts,
   });
   const events: { name: string; args: unknown }[] = [];
-  for (const name of ['connection', 'qr', 'message', 'messageStatus', 'presence', 'call'] as const) {
+  for (const name of ['connection', 'qr', 'message', 'messageStatus', 'presence', 'call', 'messageRevoked'] as const) {
     engine.events.on(name, (arg: unknown) => events.push({ name, args: arg }));
   }
   return { engine, sockets, db, events, media };

@@ -12,7 +12,7 @@
 // soon as Baileys hands them over: Baileys has already sent the delivery receipt by then
 // (docs/capabilities.md, "Known limits"), so the window in which a crash could lose a
 // receipted message is one database write, not the whole mapping queue.
-import { isJidGroup, jidNormalizedUser, toNumber, type WAMessage, type WAMessageKey, type WASocket } from 'baileys';
+import { isJidGroup, jidNormalizedUser, toNumber, WAMessageStubType, type WAMessage, type WAMessageKey, type WASocket } from 'baileys';
 import type { EngineEmitter, MessageStatus, PresenceKind } from '../engine.js';
 import type { BaileysLogger } from './connection.js';
 import { BoundedCache } from './cache.js';
@@ -95,6 +95,8 @@ export class EventMapper {
     ev.on('messages.update', (updates) => this.run('messages.update', async () => {
       for (const { key, update } of updates) {
         if (typeof update.status === 'number') await this.status(key, update.status, toNumber(update.messageTimestamp ?? 0));
+        // A REVOKE protocol message ("deleted for everyone"): Baileys reports it as this update of the deleted message.
+        if (update.messageStubType === WAMessageStubType.REVOKE && update.message === null) await this.revoked(key);
       }
     }));
     ev.on('message-receipt.update', (receipts) => this.run('message-receipt.update', async () => {
@@ -192,6 +194,19 @@ export class EventMapper {
       timestamp: tsSeconds > 0 ? tsSeconds * 1000 : Date.now(),
       device: 0,
     });
+  }
+
+  /** The deleted message's key: chat, id, who sent it (fromMe, participant in groups). */
+  private async revoked(key: WAMessageKey): Promise<void> {
+    if (!key.id || !key.remoteJid) return;
+    const chat = await this.resolve(key.remoteJid, key.remoteJidAlt);
+    const me = this.d.me();
+    const sender = key.fromMe
+      ? (me ? `${me}@s.whatsapp.net` : chat.jid)
+      : key.participant
+        ? (await this.resolve(key.participant, key.participantAlt)).jid
+        : chat.jid;
+    this.d.events.emit('messageRevoked', { id: key.id, chatJid: chat.jid, senderJid: sender, fromMe: key.fromMe === true, timestamp: Date.now() });
   }
 
   private async groupReceipt(
