@@ -13,6 +13,7 @@ import { startTestServer, type TestInstance, type TestServer } from '../helpers/
 import { WebhookReceiver } from '../helpers/receiver.js';
 import { MediaFileServer, dataUri, type SampleKind } from '../helpers/media-samples.js';
 import { waitFor } from '../helpers/http.js';
+import { backends } from '../helpers/postgres.js';
 
 interface Endpoint {
   area: string;
@@ -50,12 +51,13 @@ function placeholder(key: string, value: string): string {
   return value;
 }
 
-describe('catalogue contract: messages and status areas', () => {
+describe.each(backends)('catalogue contract: messages and status areas ($name)', ({ env }) => {
   let server: TestServer;
   let rx: WebhookReceiver;
   let files: MediaFileServer;
   let A: Paired;
   let B: Paired;
+  let cleanup = async () => undefined as void;
   /** Message ids the examples refer to, created for real before the walk. */
   const ref: Record<string, string> = {};
 
@@ -73,7 +75,9 @@ describe('catalogue contract: messages and status areas', () => {
   beforeAll(async () => {
     rx = await new WebhookReceiver().start();
     files = await new MediaFileServer().start();
-    server = await startTestServer({ OPENZAP_ALLOW_PRIVATE_URLS: 'true' });
+    const backend = await env();
+    cleanup = backend.cleanup;
+    server = await startTestServer({ ...backend.env, OPENZAP_ALLOW_PRIVATE_URLS: 'true' });
     A = await server.pairedInstance(`${rx.url}/a`);
     B = await server.pairedInstance(`${rx.url}/b`);
 
@@ -123,6 +127,7 @@ describe('catalogue contract: messages and status areas', () => {
     await server?.close();
     await rx?.stop();
     await files?.stop();
+    await cleanup();
   });
 
   /** The example made runnable (see the header): a deep copy with the rewrites applied. */
