@@ -19,6 +19,29 @@ export interface TextContent {
   /** jids mentioned in the text */
   mentions?: string[];
   groupMentions?: { jid: string; subject: string }[];
+  /** Received only: the text came from a click-to-WhatsApp ad (engines do not send it). */
+  ad?: AdReply;
+}
+
+/** The ad a received text came from (WhatsApp's contextInfo.externalAdReply). */
+export interface AdReply {
+  title: string;
+  /** The ad's text. */
+  body: string;
+  /** 0 none, 1 image, 2 video (WhatsApp's ExternalAdReplyInfo.MediaType). */
+  mediaType: number;
+  /** The ad's image kept by OpenZap; when absent, `thumbnailUrl` as WhatsApp gave it. */
+  thumbnail?: MediaRef;
+  thumbnailUrl?: string;
+  /** "ad", "post" … */
+  sourceType: string;
+  sourceId: string;
+  sourceUrl: string;
+  /** Click-to-WhatsApp click id. */
+  ctwaClid: string;
+  containsAutoReply: boolean;
+  renderLargerThumbnail: boolean;
+  showAdAttribution: boolean;
 }
 
 /** Text with a rich link preview (send-link; received text with title/description/url). */
@@ -149,6 +172,15 @@ export interface ButtonsContent {
   buttons: Button[];
   image?: MediaRef;
   video?: MediaRef;
+  /** Received templates only (no send endpoint builds these headers): a document header. */
+  document?: MediaRef;
+  /** Received templates only: a location header. */
+  location?: { latitude: number; longitude: number; name?: string; address?: string; url?: string };
+  /**
+   * Received only: the message was a hydrated template (WhatsApp's templateMessage), with this
+   * template id ('' when WhatsApp gave none). The webhook then is a hydratedTemplate whatever the buttons.
+   */
+  templateId?: string;
 }
 
 export interface ListContent {
@@ -324,6 +356,85 @@ export interface ListReplyContent {
   quotedId?: string;
 }
 
+/** One line of a customer's cart. Money in currency units. */
+export interface CartProduct {
+  productId: string;
+  /** The seller's own id for the product (catalog retailer id), when known. */
+  retailerId?: string;
+  name: string;
+  quantity: number;
+  /** Unit price. */
+  price: number;
+  currency: string;
+}
+
+/** A customer's cart sent to a business from its catalog (received; WhatsApp's orderMessage). */
+export interface CartContent {
+  type: 'cart';
+  orderId: string;
+  /** WhatsApp's order token (base64): what the seller needs to read the order's details. */
+  token: string;
+  itemCount: number;
+  /** What the customer wrote with the cart. */
+  message?: string;
+  title?: string;
+  /** The business the cart was sent to. */
+  sellerJid: string;
+  thumbnail?: MediaRef;
+  currency: string;
+  total: number;
+  subTotal: number;
+  /** Empty when the engine could not read the order's lines. */
+  products: CartProduct[];
+}
+
+/** WhatsApp's record of a payment (WebMessageInfo.paymentInfo). Money in currency units. */
+export interface PaymentInfo {
+  /** Who receives the money; absent when the engine does not know (see the mapper's fallback). */
+  receiverJid?: string;
+  value: number;
+  currency: string;
+  /** WhatsApp's PaymentInfo.Status name: WAITING, COMPLETE, REJECTED … */
+  status: string;
+  /** WhatsApp's PaymentInfo.TxnStatus name: COLLECT_SUCCESS, SUCCESS … */
+  transactionStatus: string;
+}
+
+/** A request for money (received; WhatsApp's requestPaymentMessage). */
+export interface PaymentRequestContent {
+  type: 'paymentRequest';
+  value: number;
+  currency: string;
+  /** Who is asked to pay (WhatsApp's requestFrom). */
+  requestFrom: string;
+  /** When the request expires, epoch ms; 0 when WhatsApp gave none. */
+  expiration: number;
+  note?: string;
+  payment: PaymentInfo;
+}
+
+/** A payment made (received; WhatsApp's sendPaymentMessage). */
+export interface PaymentSentContent {
+  type: 'paymentSent';
+  note?: string;
+  /** The payment request this pays, when it answers one. */
+  requestId?: string;
+  payment: PaymentInfo;
+}
+
+/**
+ * A payment request was declined (received; WhatsApp's declinePaymentRequestMessage). Z-API
+ * reports it as the notification PAYMENT_ACTION_REQUEST_DECLINED, not as a content object.
+ */
+export interface PaymentDeclinedContent {
+  type: 'paymentDeclined';
+  /** The declined request, when known. */
+  request?: MessageKey;
+  /** The request's amount, when known. */
+  value?: number;
+  currency?: string;
+}
+
 export type MessageContent =
   | TextContent
   | LinkContent
@@ -352,7 +463,11 @@ export type MessageContent =
   | EventContent
   | EventResponseContent
   | ButtonReplyContent
-  | ListReplyContent;
+  | ListReplyContent
+  | CartContent
+  | PaymentRequestContent
+  | PaymentSentContent
+  | PaymentDeclinedContent;
 
 export type ContentType = MessageContent['type'];
 
@@ -371,7 +486,11 @@ export function mediaOf(c: MessageContent): MediaRef[] {
     case 'product':
       return c.image ? [c.image] : [];
     case 'buttons':
-      return [c.image, c.video].filter((m): m is MediaRef => m !== undefined);
+      return [c.image, c.video, c.document].filter((m): m is MediaRef => m !== undefined);
+    case 'text':
+      return c.ad?.thumbnail ? [c.ad.thumbnail] : [];
+    case 'cart':
+      return c.thumbnail ? [c.thumbnail] : [];
     case 'carousel':
       return c.cards.map((card) => card.image);
     default:

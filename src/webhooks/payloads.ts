@@ -99,7 +99,7 @@ export function receivedCallback(inst: InstanceRow, m: IncomingMessage, connecte
     participantLid: group ? (m.senderLid ?? null) : null,
     photo: null,
     broadcast: m.broadcast ?? false,
-    // Button and list replies name the message they answer inside the content too.
+    // Button and list replies, payments and declines name the message they answer inside the content too.
     referenceMessageId: m.quotedId ?? (waiting ? undefined : quotedIdOf(m.content)) ?? null,
     forwarded: m.forwarded ?? false,
     fromApi: m.fromApi,
@@ -108,9 +108,21 @@ export function receivedCallback(inst: InstanceRow, m: IncomingMessage, connecte
   };
   // The docs' waiting-message example carries a top-level viewOnce.
   if (waiting) return { ...body, viewOnce: m.viewOnce ?? false };
-  return { ...body, ...contentFields(m.content, { url: (ref) => (ref.id ? urls.url(ref) : null) }, { timestamp: m.timestamp, senderPhone, viewOnce: m.viewOnce ?? false }) };
+  const ctx = { timestamp: m.timestamp, senderPhone, viewOnce: m.viewOnce ?? false, fromMe: m.fromMe, chatPhone: fromJid(m.chatJid), ownPhone: connectedPhone ?? '' };
+  return { ...body, ...contentFields(m.content, { url: (ref) => (ref.id ? urls.url(ref) : null) }, ctx) };
 }
 
+/** The message a content answers: a button or list reply's, a payment's request. */
 function quotedIdOf(c: IncomingMessage['content']): string | undefined {
-  return c.type === 'buttonReply' || c.type === 'listReply' ? c.quotedId : undefined;
+  switch (c.type) {
+    case 'buttonReply':
+    case 'listReply':
+      return c.quotedId;
+    case 'paymentSent':
+      return c.requestId;
+    case 'paymentDeclined':
+      return c.request?.id;
+    default:
+      return undefined;
+  }
 }

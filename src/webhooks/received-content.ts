@@ -3,13 +3,17 @@
 // variant and as captured deliveries (webhook-shapes-observed.md) carry them. Choices where
 // the docs contradict themselves are listed in docs/compatibility.md ("Received message variants").
 import type {
+  AdReply,
   Button,
   ButtonsContent,
+  CartContent,
   ContactCard,
   MediaRef,
   MessageContent,
   MessageKey,
   OrderDetails,
+  PaymentDeclinedContent,
+  PaymentInfo,
 } from '../engines/content.js';
 import { fromJid } from '../domain/phone.js';
 
@@ -25,6 +29,12 @@ export interface ReceivedContext {
   senderPhone: string;
   /** The message arrived as view-once (IncomingMessage.viewOnce). */
   viewOnce: boolean;
+  /** Sent by the instance's own number (payments: who is on the other side). */
+  fromMe: boolean;
+  /** Z-API phone of the chat. */
+  chatPhone: string;
+  /** The instance's own phone ('' while unknown). */
+  ownPhone: string;
 }
 
 /** WhatsApp's own link behind an OTP "Copy code" button (as in the docs' template-button example). */
@@ -58,9 +68,17 @@ function image(urls: Urls, m: MediaRef, o: { caption?: string; width?: number; h
 }
 
 /** Template header: `{}` without media, as in the docs' text template example. */
-function header(urls: Urls, img?: MediaRef, vid?: MediaRef): Obj {
-  if (img) return { image: image(urls, img) };
-  if (vid) return { video: { videoUrl: urls.url(vid), caption: '', mimeType: vid.mimeType, width: 0, height: 0, seconds: 0, viewOnce: false } };
+function header(urls: Urls, h: Pick<ButtonsContent, 'image' | 'video' | 'document' | 'location'>): Obj {
+  if (h.image) return { image: image(urls, h.image) };
+  if (h.video) return { video: { videoUrl: urls.url(h.video), caption: '', mimeType: h.video.mimeType, width: 0, height: 0, seconds: 0, viewOnce: false } };
+  if (h.document) {
+    const d = h.document;
+    return { document: { caption: null, documentUrl: urls.url(d), mimeType: d.mimeType, title: '', pageCount: 0, fileName: d.fileName ?? '' } };
+  }
+  if (h.location) {
+    const l = h.location;
+    return { location: { longitude: l.longitude, latitude: l.latitude, name: l.name ?? '', address: l.address ?? '', url: l.url ?? '' } };
+  }
   return {};
 }
 
@@ -78,7 +96,9 @@ function hydratedButton(b: Button, index: number): Obj {
 }
 
 function buttons(c: ButtonsContent, urls: Urls): Obj {
-  if (c.buttons.every((b) => b.kind === 'REPLY')) {
+  // Reply buttons alone are a buttonsMessage, unless the message was a template or has a header only templates have.
+  const template = c.templateId !== undefined || c.document !== undefined || c.location !== undefined;
+  if (!template && c.buttons.every((b) => b.kind === 'REPLY')) {
     const body: Obj = {
       imageUrl: c.image ? urls.url(c.image) : null,
       videoUrl: c.video ? urls.url(c.video) : null,
@@ -92,13 +112,80 @@ function buttons(c: ButtonsContent, urls: Urls): Obj {
   }
   return {
     hydratedTemplate: {
-      header: header(urls, c.image, c.video),
+      header: header(urls, c),
       message: c.text,
       footer: c.footer ?? '',
       title: c.title ?? '',
-      templateId: '',
+      templateId: c.templateId ?? '',
       hydratedButtons: c.buttons.map(hydratedButton),
     },
+  };
+}
+
+/** A text from a click-to-WhatsApp ad: the docs' text-ad example fills `text` from the ad and adds `externalAdReply`. */
+function adText(text: string, ad: AdReply, urls: Urls): Obj {
+  const thumbnailUrl = ad.thumbnail ? urls.url(ad.thumbnail) : (ad.thumbnailUrl ?? '');
+  return {
+    text: { message: text, description: ad.body, title: ad.title, url: ad.sourceUrl, thumbnailUrl },
+    externalAdReply: {
+      title: ad.title,
+      body: ad.body,
+      mediaType: ad.mediaType,
+      thumbnailUrl,
+      sourceType: ad.sourceType,
+      sourceId: ad.sourceId,
+      ctwaClid: ad.ctwaClid,
+      sourceUrl: ad.sourceUrl,
+      containsAutoReply: ad.containsAutoReply,
+      renderLargerThumbnail: ad.renderLargerThumbnail,
+      showAdAttribution: ad.showAdAttribution,
+    },
+  };
+}
+
+/** The customer's cart. Both spellings of the seller key: the two docs' examples disagree (docs/compatibility.md). */
+function cart(c: CartContent, urls: Urls): Obj {
+  const seller = fromJid(c.sellerJid);
+  return {
+    order: {
+      itemCount: c.itemCount,
+      orderId: c.orderId,
+      message: c.message ?? '',
+      orderTitle: c.title ?? '',
+      sellerJid: seller,
+      sellerID: seller,
+      thumbnailUrl: c.thumbnail ? urls.url(c.thumbnail) : '',
+      token: c.token,
+      currency: c.currency,
+      total: c.total,
+      subTotal: c.subTotal,
+      products: c.products.map((p) => ({ quantity: p.quantity, name: p.name, productId: p.productId, retailerId: p.retailerId ?? '', price: p.price, currencyCode: p.currency })),
+    },
+  };
+}
+
+function paymentInfo(p: PaymentInfo, receiverWhenUnknown: string): Obj {
+  return {
+    receiverPhone: p.receiverJid ? fromJid(p.receiverJid) : receiverWhenUnknown,
+    value: p.value,
+    currencyCode: p.currency,
+    status: p.status,
+    transactionStatus: p.transactionStatus,
+  };
+}
+
+/** WhatsApp's amount1000: the docs' example declines a request of value 1 with "1000". */
+const amount1000 = (value: number) => String(Math.round(value * 1000));
+
+/**
+ * notificationParameters [phone, currency, value]: `phone` is the other side of the request (the
+ * contact who declined ours, or whose request we declined), as in the docs' example.
+ */
+function paymentDeclined(c: PaymentDeclinedContent, ctx: ReceivedContext): Obj {
+  const requester = c.request?.participant ? fromJid(c.request.participant) : ctx.chatPhone;
+  return {
+    notification: 'PAYMENT_ACTION_REQUEST_DECLINED',
+    notificationParameters: [ctx.fromMe ? requester : ctx.senderPhone, c.currency ?? '', c.value === undefined ? '' : amount1000(c.value)],
   };
 }
 
@@ -128,7 +215,7 @@ function orderBody(o: OrderDetails, c: { referenceId: string; orderRequestId: st
 export function contentFields(c: MessageContent, urls: Urls, ctx: ReceivedContext): Obj {
   switch (c.type) {
     case 'text':
-      return { text: { message: c.text } };
+      return c.ad ? adText(c.text, c.ad, urls) : { text: { message: c.text } };
     case 'link': {
       const text: Obj = { message: c.text, title: c.title, description: c.description, url: c.url };
       if (c.image) text.thumbnailUrl = urls.url(c.image);
@@ -200,7 +287,7 @@ export function contentFields(c: MessageContent, urls: Urls, ctx: ReceivedContex
     case 'otp':
       return {
         hydratedTemplate: {
-          header: header(urls, c.image),
+          header: header(urls, { image: c.image }),
           message: c.text,
           footer: '',
           title: '',
@@ -281,5 +368,23 @@ export function contentFields(c: MessageContent, urls: Urls, ctx: ReceivedContex
       return { buttonsResponseMessage: { buttonId: c.buttonId, message: c.text } };
     case 'listReply':
       return { listResponseMessage: { message: c.text, title: c.title, selectedRowId: c.rowId } };
+    case 'cart':
+      return cart(c, urls);
+    case 'paymentRequest':
+      return {
+        requestPayment: {
+          value: c.value,
+          currencyCode: c.currency,
+          expiration: c.expiration,
+          requestPhone: fromJid(c.requestFrom),
+          // Unknown receiver: the one who asks for the money.
+          paymentInfo: paymentInfo(c.payment, ctx.senderPhone),
+        },
+      };
+    case 'paymentSent':
+      // Unknown receiver: the other side of the chat from the one who pays.
+      return { sendPayment: { paymentInfo: paymentInfo(c.payment, ctx.fromMe ? ctx.chatPhone : ctx.ownPhone) } };
+    case 'paymentDeclined':
+      return paymentDeclined(c, ctx);
   }
 }

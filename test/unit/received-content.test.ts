@@ -171,6 +171,74 @@ const M = {
   ),
   buttonReply: msg({ type: 'buttonReply', buttonId: '1', text: 'Ótimo', quotedId: '3EB0BUTTONS01' }),
   listReply: msg({ type: 'listReply', rowId: '1', title: 'Z-API', text: 'Z-API Wings for your imagination', quotedId: '3EB0LIST0001' }),
+  adText: msg({
+    type: 'text',
+    text: 'Quero saber mais',
+    ad: {
+      title: 'Promoção',
+      body: 'Tudo pela metade do preço',
+      mediaType: 1,
+      thumbnail: IMG,
+      thumbnailUrl: 'https://scontent.test/ad.jpg',
+      sourceType: 'ad',
+      sourceId: '23722824350495506',
+      sourceUrl: 'https://fb.me/2Xyz',
+      ctwaClid: 'Aff-niaAw7V94N8LGd79Vjr43TlJD4Uno',
+      containsAutoReply: false,
+      renderLargerThumbnail: true,
+      showAdAttribution: true,
+    },
+  }),
+  templateDocument: msg({
+    type: 'buttons',
+    text: 'message text',
+    title: 'message title',
+    footer: 'message footer',
+    document: PDF,
+    templateId: '811492407484976',
+    buttons: [],
+  }),
+  templateLocation: msg({
+    type: 'buttons',
+    text: 'message text',
+    title: 'message title',
+    footer: 'message footer',
+    location: { latitude: -23.5489, longitude: -46.6388, name: 'Sé', address: 'Praça da Sé' },
+    templateId: '1143940003434066',
+    buttons: [{ id: 'q', kind: 'REPLY', label: 'Chegando' }],
+  }),
+  cart: msg({
+    type: 'cart',
+    orderId: '422508169684569',
+    token: 'AR5d4yUr+DmSzeCR2kUtPEeMfS+eG0O+S/T/17B+oY1mfA==',
+    itemCount: 3,
+    message: 'Entrega amanhã?',
+    title: 'Camiseta',
+    sellerJid: `${ME}@s.whatsapp.net`,
+    thumbnail: IMG2,
+    currency: 'BRL',
+    total: 139.8,
+    subTotal: 139.8,
+    products: [
+      { productId: '5338924696127051', retailerId: '1242', name: 'Camiseta', quantity: 2, price: 59.9, currency: 'BRL' },
+      { productId: '5338924696127052', name: 'Boné', quantity: 1, price: 20, currency: 'BRL' },
+    ],
+  }),
+  paymentRequest: msg({
+    type: 'paymentRequest',
+    value: 1,
+    currency: 'BRL',
+    requestFrom: `${ME}@s.whatsapp.net`,
+    expiration: 1632834482000,
+    note: 'o almoço',
+    payment: { value: 1, currency: 'BRL', status: 'WAITING', transactionStatus: 'COLLECT_SUCCESS' },
+  }),
+  paymentSent: msg({
+    type: 'paymentSent',
+    requestId: '3EB0REQUEST01',
+    payment: { value: 25.5, currency: 'BRL', status: 'COMPLETE', transactionStatus: 'SUCCESS' },
+  }),
+  paymentDeclined: msg({ type: 'paymentDeclined', request: { id: '3EB0REQUEST02', chatJid: CONTACT_JID, fromMe: true }, value: 1, currency: 'BRL' }),
 } satisfies Record<string, IncomingMessage>;
 
 describe('receivedCallback content variants: exact values', () => {
@@ -553,6 +621,136 @@ describe('receivedCallback content variants: exact values', () => {
   });
 });
 
+describe('receivedCallback content variants only received', () => {
+  it('text from an ad: text filled from the ad, externalAdReply beside it; the kept image is the thumbnail', () => {
+    const p = cb(M.adText);
+    expect(p.text).toEqual({
+      message: 'Quero saber mais',
+      description: 'Tudo pela metade do preço',
+      title: 'Promoção',
+      url: 'https://fb.me/2Xyz',
+      thumbnailUrl: 'http://127.0.0.1:3000/media/img1/photo.jpg',
+    });
+    expect(p.externalAdReply).toEqual({
+      title: 'Promoção',
+      body: 'Tudo pela metade do preço',
+      mediaType: 1,
+      thumbnailUrl: 'http://127.0.0.1:3000/media/img1/photo.jpg',
+      sourceType: 'ad',
+      sourceId: '23722824350495506',
+      ctwaClid: 'Aff-niaAw7V94N8LGd79Vjr43TlJD4Uno',
+      sourceUrl: 'https://fb.me/2Xyz',
+      containsAutoReply: false,
+      renderLargerThumbnail: true,
+      showAdAttribution: true,
+    });
+    // No kept image: WhatsApp's own URL; none at all: "".
+    const ad = (M.adText.content as Extract<MessageContent, { type: 'text' }>).ad!;
+    const remote = cb(msg({ type: 'text', text: 'x', ad: { ...ad, thumbnail: undefined } }));
+    expect((remote.externalAdReply as Payload).thumbnailUrl).toBe('https://scontent.test/ad.jpg');
+    expect((remote.text as Payload).thumbnailUrl).toBe('https://scontent.test/ad.jpg');
+    const bare = cb(msg({ type: 'text', text: 'x', ad: { ...ad, thumbnail: undefined, thumbnailUrl: undefined } }));
+    expect((bare.externalAdReply as Payload).thumbnailUrl).toBe('');
+    // A plain text has no externalAdReply.
+    expect(cb(M.text)).not.toHaveProperty('externalAdReply');
+  });
+
+  it('template with a document header: hydratedTemplate even without buttons, the template id kept', () => {
+    expect(cb(M.templateDocument).hydratedTemplate).toEqual({
+      header: {
+        document: {
+          caption: null,
+          documentUrl: 'http://127.0.0.1:3000/media/doc1/invoice.pdf',
+          mimeType: 'application/pdf',
+          title: '',
+          pageCount: 0,
+          fileName: 'invoice.pdf',
+        },
+      },
+      message: 'message text',
+      footer: 'message footer',
+      title: 'message title',
+      templateId: '811492407484976',
+      hydratedButtons: [],
+    });
+    expect(cb(M.templateDocument)).not.toHaveProperty('buttonsMessage');
+  });
+
+  it('template with a location header and a reply button: hydratedTemplate, not buttonsMessage', () => {
+    const p = cb(M.templateLocation);
+    expect(p).not.toHaveProperty('buttonsMessage');
+    expect(p.hydratedTemplate).toEqual({
+      header: { location: { longitude: -46.6388, latitude: -23.5489, name: 'Sé', address: 'Praça da Sé', url: '' } },
+      message: 'message text',
+      footer: 'message footer',
+      title: 'message title',
+      templateId: '1143940003434066',
+      hydratedButtons: [{ index: 0, quickReplyButton: { displayText: 'Chegando', id: 'q' } }],
+    });
+    // A received template with reply buttons only and no header is still a template.
+    const plain = cb(msg({ type: 'buttons', text: 't', templateId: '', buttons: [{ id: '1', kind: 'REPLY', label: 'Ok' }] }));
+    expect(plain.hydratedTemplate).toMatchObject({ header: {}, templateId: '', hydratedButtons: [{ index: 0, quickReplyButton: { displayText: 'Ok', id: '1' } }] });
+    expect(plain).not.toHaveProperty('buttonsMessage');
+  });
+
+  it('cart: order with both seller spellings, the thumbnail URL, the lines', () => {
+    expect(cb(M.cart).order).toEqual({
+      itemCount: 3,
+      orderId: '422508169684569',
+      message: 'Entrega amanhã?',
+      orderTitle: 'Camiseta',
+      sellerJid: ME,
+      sellerID: ME,
+      thumbnailUrl: 'http://127.0.0.1:3000/media/img2/file',
+      token: 'AR5d4yUr+DmSzeCR2kUtPEeMfS+eG0O+S/T/17B+oY1mfA==',
+      currency: 'BRL',
+      total: 139.8,
+      subTotal: 139.8,
+      products: [
+        { quantity: 2, name: 'Camiseta', productId: '5338924696127051', retailerId: '1242', price: 59.9, currencyCode: 'BRL' },
+        { quantity: 1, name: 'Boné', productId: '5338924696127052', retailerId: '', price: 20, currencyCode: 'BRL' },
+      ],
+    });
+    const bare = cb(msg({ type: 'cart', orderId: '1', token: 't', itemCount: 1, sellerJid: `${ME}@s.whatsapp.net`, currency: 'BRL', total: 2, subTotal: 2, products: [] })).order;
+    expect(bare).toMatchObject({ message: '', orderTitle: '', thumbnailUrl: '', products: [] });
+  });
+
+  it('paymentRequest: requestPayment with requestPhone = who is asked to pay; unknown receiver = the requester', () => {
+    expect(cb(M.paymentRequest).requestPayment).toEqual({
+      value: 1,
+      currencyCode: 'BRL',
+      expiration: 1632834482000,
+      requestPhone: ME,
+      paymentInfo: { receiverPhone: CONTACT, value: 1, currencyCode: 'BRL', status: 'WAITING', transactionStatus: 'COLLECT_SUCCESS' },
+    });
+    const known = cb(msg({ ...(M.paymentRequest.content as object), payment: { receiverJid: '5511955554444@s.whatsapp.net', value: 1, currency: 'BRL', status: 'EXPIRED', transactionStatus: 'COLLECT_EXPIRED' } } as MessageContent));
+    expect((known.requestPayment as Payload).paymentInfo).toEqual({ receiverPhone: '5511955554444', value: 1, currencyCode: 'BRL', status: 'EXPIRED', transactionStatus: 'COLLECT_EXPIRED' });
+  });
+
+  it('paymentSent: sendPayment; unknown receiver = the other side; the paid request is the referenceMessageId', () => {
+    const p = cb(M.paymentSent);
+    expect(p.sendPayment).toEqual({ paymentInfo: { receiverPhone: ME, value: 25.5, currencyCode: 'BRL', status: 'COMPLETE', transactionStatus: 'SUCCESS' } });
+    expect(p.referenceMessageId).toBe('3EB0REQUEST01');
+    // Paid from the instance's own phone: the contact receives.
+    const mine = cb(msg(M.paymentSent.content, { fromMe: true, senderJid: `${ME}@s.whatsapp.net` }));
+    expect((mine.sendPayment as { paymentInfo: Payload }).paymentInfo.receiverPhone).toBe(CONTACT);
+  });
+
+  it('paymentDeclined: the PAYMENT_ACTION_REQUEST_DECLINED notification, [phone, currency, amount1000], no content object', () => {
+    const p = cb(M.paymentDeclined);
+    expect(p.notification).toBe('PAYMENT_ACTION_REQUEST_DECLINED');
+    expect(p.notificationParameters).toEqual([CONTACT, 'BRL', '1000']);
+    expect(p.referenceMessageId).toBe('3EB0REQUEST02');
+    expect(p).toMatchObject({ type: 'ReceivedCallback', phone: CONTACT, fromMe: false, waitingMessage: false });
+    for (const k of ['text', 'requestPayment', 'sendPayment', 'order']) expect(p).not.toHaveProperty(k);
+    // Declined from the instance's own phone: the phone is the contact whose request it was.
+    const mine = cb(msg({ type: 'paymentDeclined', request: { id: 'R', chatJid: CONTACT_JID, fromMe: false }, value: 12.345, currency: 'USD' }, { fromMe: true, senderJid: `${ME}@s.whatsapp.net` }));
+    expect(mine.notificationParameters).toEqual([CONTACT, 'USD', '12345']);
+    // The request unknown: its amount is "".
+    expect(cb(msg({ type: 'paymentDeclined' })).notificationParameters).toEqual([CONTACT, '', '']);
+  });
+});
+
 describe('receivedCallback common fields', () => {
   it('status reply, broadcast and waitingMessage come from the message', () => {
     const p = cb(msg({ type: 'text', text: 'lindo!' }, { isStatusReply: true }));
@@ -593,7 +791,12 @@ const catalogue = JSON.parse(readFileSync(new URL('../fixtures/catalogue.json', 
 /** Catalogue variant → the message whose payload should carry that variant. */
 const BY_VARIANT: Record<string, IncomingMessage> = {
   text: M.link, // the text example lists the optional link-preview keys
-  'text-ad': M.link,
+  'text-ad': M.adText,
+  'template-document': M.templateDocument,
+  'template-location': M.templateLocation,
+  cart: M.cart,
+  'payment-request': M.paymentRequest,
+  'payment-sent': M.paymentSent,
   'template-text': M.template,
   'template-image': M.templateImage,
   'template-video': M.templateVideo,
@@ -661,7 +864,7 @@ describe('receivedCallback against the documented examples', () => {
   it('the catalogue has an example for every variant we map (the walk below is not empty)', () => {
     const seen = new Set(documented.map((w) => w.variant));
     expect([...Object.keys(BY_VARIANT)].filter((v) => !seen.has(v))).toEqual([]);
-    expect(documented.length).toBeGreaterThanOrEqual(55);
+    expect(documented.length).toBeGreaterThanOrEqual(64);
   });
 
   it.each(documented.map((w) => [`${w.variant} (${w.seed}:${w.seedLine})`, w] as const))('%s', (_name, w) => {
@@ -670,7 +873,29 @@ describe('receivedCallback against the documented examples', () => {
     expect(keys).toHaveLength(1);
     const problems: string[] = [];
     sameShape(w.example[keys[0]], ours[keys[0]], keys[0], problems);
+    // The ad example's externalAdReply sits beside the text.
+    if (w.example.externalAdReply) sameShape(w.example.externalAdReply, ours.externalAdReply, 'externalAdReply', problems);
     expect(problems).toEqual([]);
+  });
+
+  it('the text-ad example is walked for its externalAdReply too', () => {
+    const ad = documented.filter((w) => w.variant === 'text-ad');
+    expect(ad.length).toBeGreaterThan(0);
+    for (const w of ad) expect(Object.keys(w.example.externalAdReply as object).length).toBeGreaterThanOrEqual(11);
+  });
+
+  it('the declined payment request examples: notification and [phone, currency, value] as strings', () => {
+    const examples = catalogue.webhooks.filter((w) => w.variant === 'notification:PAYMENT_ACTION_REQUEST_DECLINED' || w.variant === 'payment-request-notification');
+    expect(examples.length).toBe(2);
+    const ours = cb(M.paymentDeclined);
+    for (const w of examples) {
+      const problems: string[] = [];
+      sameShape({ notification: w.example.notification ?? null, notificationParameters: w.example.notificationParameters }, ours, 'payload', problems);
+      expect(problems).toEqual([]);
+      // Same request, same amount as the docs' example: value 1 BRL is "1000".
+      expect((ours.notificationParameters as string[]).slice(1)).toEqual((w.example.notificationParameters as string[]).slice(1));
+      if (w.example.notification) expect(ours.notification).toBe(w.example.notification);
+    }
   });
 
   it('the waiting-message examples: waitingMessage and the top-level viewOnce', () => {
