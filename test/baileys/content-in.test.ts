@@ -34,13 +34,14 @@ afterEach(async () => {
 });
 
 let seq = 0;
-async function receive(message: object, o: { remoteJid?: string; participant?: string; fromMe?: boolean; key?: object; id?: string } = {}) {
+async function receive(message: object, o: { remoteJid?: string; participant?: string; fromMe?: boolean; key?: object; id?: string; info?: object } = {}) {
   const id = o.id ?? `3EB0IN${String(++seq).padStart(6, '0')}`;
   const m = proto.WebMessageInfo.fromObject({
     key: { remoteJid: o.remoteJid ?? CONTACT_JID, fromMe: o.fromMe ?? false, id, participant: o.participant },
     message,
     messageTimestamp: T,
     pushName: 'Maria',
+    ...o.info,
   }) as WAMessage;
   Object.assign(m.key, o.key);
   sock.ev.emit('messages.upsert', { messages: [m], type: 'notify' });
@@ -259,6 +260,7 @@ describe('other content kinds', () => {
         { id: '1', kind: 'CALL', label: 'Ligar', phone: '551133334444' },
         { id: 'ok', kind: 'REPLY', label: 'Ok' },
       ],
+      templateId: '',
     });
   });
 
@@ -346,8 +348,8 @@ describe('other content kinds', () => {
   });
 
   it('kinds the model cannot hold become a text with a note; protocol messages emit nothing', async () => {
-    const order = await receive({ orderMessage: { orderId: '4225', itemCount: 1, orderTitle: 'Pedido', token: 'tok' } });
-    expect(order!.content).toEqual({ type: 'text', text: '[unsupported message: orderMessage]' });
+    const call = await receive({ scheduledCallCreationMessage: { scheduledTimestampMs: T * 1000, callType: 1, title: 'Reunião' } });
+    expect(call!.content).toEqual({ type: 'text', text: '[unsupported message: scheduledCallCreationMessage]' });
     const before = h.events.length;
     await receive({ keepInChatMessage: { key: { id: 'x' } } });
     await receive({ protocolMessage: { type: proto.Message.ProtocolMessage.Type.REVOKE, key: { id: 'y' } } });
@@ -362,6 +364,213 @@ describe('other content kinds', () => {
     });
     expect(m).toMatchObject({ isStatusReply: true, quotedId: '3EB0MYSTORY', content: { type: 'text', text: 'que lindo' } });
     expect(m!.broadcast).toBeUndefined();
+  });
+});
+
+describe('received-only kinds: carts, payments, ads, templates with a document or location header', () => {
+  const THUMB = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
+  const inlineKept = (bytes: Buffer, mimeType = 'image/jpeg') => ({ id: expect.stringMatching(/^media/), mimeType, size: bytes.length });
+
+  it('a cart (orderMessage): its lines read with the order id and token, money in currency units, the thumbnail kept', async () => {
+    sock.getOrderDetails.mockResolvedValueOnce({
+      price: { total: 139800, currency: 'BRL' },
+      products: [
+        { id: '5338924696127051', name: 'Camiseta', imageUrl: 'https://mmg.test/p1.jpg', price: 59900, currency: 'BRL', quantity: 2 },
+        { id: '5338924696127052', name: 'Boné', imageUrl: '', price: 20000, currency: 'BRL', quantity: 1 },
+      ],
+    });
+    const m = await receive({
+      orderMessage: {
+        orderId: '422508169684569',
+        thumbnail: THUMB,
+        itemCount: 3,
+        status: proto.Message.OrderMessage.OrderStatus.INQUIRY,
+        surface: proto.Message.OrderMessage.OrderSurface.CATALOG,
+        message: 'Entrega amanhã?',
+        orderTitle: 'Camiseta',
+        sellerJid: ME_PN,
+        token: 'AR5d4yUr+DmSzeCR2kUtPEeMfS+eG0O+S/T/17B+oY1mfA==',
+        totalAmount1000: 139800,
+        totalCurrencyCode: 'BRL',
+      },
+    });
+    expect(sock.getOrderDetails).toHaveBeenCalledWith('422508169684569', 'AR5d4yUr+DmSzeCR2kUtPEeMfS+eG0O+S/T/17B+oY1mfA==');
+    expect(m!.content).toEqual({
+      type: 'cart',
+      orderId: '422508169684569',
+      token: 'AR5d4yUr+DmSzeCR2kUtPEeMfS+eG0O+S/T/17B+oY1mfA==',
+      itemCount: 3,
+      message: 'Entrega amanhã?',
+      title: 'Camiseta',
+      sellerJid: ME_PN,
+      thumbnail: inlineKept(THUMB),
+      currency: 'BRL',
+      total: 139.8,
+      subTotal: 139.8,
+      products: [
+        { productId: '5338924696127051', name: 'Camiseta', quantity: 2, price: 59.9, currency: 'BRL' },
+        { productId: '5338924696127052', name: 'Boné', quantity: 1, price: 20, currency: 'BRL' },
+      ],
+    });
+    const ref = (m!.content as { thumbnail: { id: string } }).thumbnail;
+    expect(await h.media.read(ref.id)).toEqual(THUMB);
+  });
+
+  it('a cart whose details cannot be read is still reported, from what the message says; a LID seller is resolved', async () => {
+    sock.ev.emit('lid-mapping.update', { lid: '77665544332211@lid', pn: ME_PN });
+    const m = await receive({ orderMessage: { orderId: '4225', itemCount: 1, orderTitle: 'Pedido', sellerJid: '77665544332211@lid', token: 'tok', totalAmount1000: 2000, totalCurrencyCode: 'BRL' } });
+    expect(sock.getOrderDetails).toHaveBeenCalledWith('4225', 'tok');
+    expect(m!.content).toEqual({ type: 'cart', orderId: '4225', token: 'tok', itemCount: 1, title: 'Pedido', sellerJid: ME_PN, currency: 'BRL', total: 2, subTotal: 2, products: [] });
+  });
+
+  it('a payment request: amount, who is asked to pay, expiry in ms, the note; a new request waits', async () => {
+    const m = await receive({
+      requestPaymentMessage: { currencyCodeIso4217: 'BRL', amount1000: 1000, requestFrom: ME_PN, expiryTimestamp: T + 604_800, noteMessage: { extendedTextMessage: { text: 'o almoço' } } },
+    });
+    expect(m!.content).toEqual({
+      type: 'paymentRequest',
+      value: 1,
+      currency: 'BRL',
+      requestFrom: ME_PN,
+      expiration: (T + 604_800) * 1000,
+      note: 'o almoço',
+      payment: { value: 1, currency: 'BRL', status: 'WAITING', transactionStatus: 'COLLECT_SUCCESS' },
+    });
+  });
+
+  it("a payment request with WhatsApp's payment record (history sync): its status and receiver; Money amounts", async () => {
+    const m = await receive(
+      { requestPaymentMessage: { requestFrom: ME_PN, amount: { value: 2500, offset: 100, currencyCode: 'USD' } } },
+      {
+        info: {
+          paymentInfo: {
+            receiverJid: CONTACT_JID,
+            amount1000: 25_000,
+            currency: 'USD',
+            status: proto.PaymentInfo.Status.EXPIRED,
+            txnStatus: proto.PaymentInfo.TxnStatus.COLLECT_EXPIRED,
+          },
+        },
+      },
+    );
+    expect(m!.content).toEqual({
+      type: 'paymentRequest',
+      value: 25,
+      currency: 'USD',
+      requestFrom: ME_PN,
+      expiration: 0,
+      payment: { receiverJid: CONTACT_JID, value: 25, currency: 'USD', status: 'EXPIRED', transactionStatus: 'COLLECT_EXPIRED' },
+    });
+  });
+
+  it('a payment sent: with its record; without one, the amount of the request it pays (from the store)', async () => {
+    const withInfo = await receive(
+      { sendPaymentMessage: { noteMessage: { conversation: 'pago' } } },
+      { info: { paymentInfo: { receiverJid: ME_PN, amount1000: 12_340, currency: 'BRL', status: proto.PaymentInfo.Status.COMPLETE, txnStatus: proto.PaymentInfo.TxnStatus.SUCCESS } } },
+    );
+    expect(withInfo!.content).toEqual({ type: 'paymentSent', note: 'pago', payment: { receiverJid: ME_PN, value: 12.34, currency: 'BRL', status: 'COMPLETE', transactionStatus: 'SUCCESS' } });
+
+    // Our request, typed on the phone, then the contact pays it.
+    await receive({ requestPaymentMessage: { currencyCodeIso4217: 'BRL', amount1000: 50_000, requestFrom: CONTACT_JID } }, { fromMe: true, id: '3EB0OURREQUEST' });
+    const paid = await receive({ sendPaymentMessage: { requestMessageKey: { remoteJid: ME_PN, fromMe: false, id: '3EB0OURREQUEST' } } });
+    expect(paid!.content).toEqual({ type: 'paymentSent', requestId: '3EB0OURREQUEST', payment: { value: 50, currency: 'BRL', status: 'UNKNOWN_STATUS', transactionStatus: 'UNKNOWN' } });
+    expect(paid!.quotedId).toBeUndefined(); // the webhook names the request through the content
+
+    // A request we do not have: reported without an amount.
+    const unknown = await receive({ sendPaymentMessage: { requestMessageKey: { id: '3EB0GONE' } } });
+    expect(unknown!.content).toEqual({ type: 'paymentSent', requestId: '3EB0GONE', payment: { value: 0, currency: '', status: 'UNKNOWN_STATUS', transactionStatus: 'UNKNOWN' } });
+  });
+
+  it('a declined payment request: the request key, its amount from the store when there', async () => {
+    await receive({ requestPaymentMessage: { currencyCodeIso4217: 'BRL', amount1000: 1000, requestFrom: CONTACT_JID } }, { fromMe: true, id: '3EB0REQ2DECLINE' });
+    const d = await receive({ declinePaymentRequestMessage: { key: { remoteJid: CONTACT_JID, fromMe: true, id: '3EB0REQ2DECLINE' } } });
+    expect(d!.content).toEqual({ type: 'paymentDeclined', request: { id: '3EB0REQ2DECLINE', chatJid: CONTACT_JID, fromMe: true }, value: 1, currency: 'BRL' });
+    const gone = await receive({ declinePaymentRequestMessage: { key: { remoteJid: CONTACT_JID, fromMe: true, id: '3EB0NOTSTORED' } } });
+    expect(gone!.content).toEqual({ type: 'paymentDeclined', request: { id: '3EB0NOTSTORED', chatJid: CONTACT_JID, fromMe: true } });
+  });
+
+  it('a text from a click-to-WhatsApp ad: the ad beside the text, its inline image kept', async () => {
+    const m = await receive({
+      extendedTextMessage: {
+        text: 'Quero saber mais',
+        contextInfo: {
+          externalAdReply: {
+            title: 'Promoção',
+            body: 'Tudo pela metade do preço',
+            mediaType: proto.ContextInfo.ExternalAdReplyInfo.MediaType.IMAGE,
+            thumbnailUrl: 'https://scontent.test/ad.jpg',
+            thumbnail: THUMB,
+            sourceType: 'ad',
+            sourceId: '23722824350495506',
+            sourceUrl: 'https://fb.me/2Xyz',
+            containsAutoReply: false,
+            renderLargerThumbnail: true,
+            showAdAttribution: true,
+            ctwaClid: 'Aff-niaAw7V94N8L',
+          },
+        },
+      },
+    });
+    expect(m!.content).toEqual({
+      type: 'text',
+      text: 'Quero saber mais',
+      ad: {
+        title: 'Promoção',
+        body: 'Tudo pela metade do preço',
+        mediaType: 1,
+        thumbnail: inlineKept(THUMB),
+        thumbnailUrl: 'https://scontent.test/ad.jpg',
+        sourceType: 'ad',
+        sourceId: '23722824350495506',
+        sourceUrl: 'https://fb.me/2Xyz',
+        ctwaClid: 'Aff-niaAw7V94N8L',
+        containsAutoReply: false,
+        renderLargerThumbnail: true,
+        showAdAttribution: true,
+      },
+    });
+    expect(download).not.toHaveBeenCalled();
+  });
+
+  it('hydrated templates with a document header (downloaded) and with a location header; the template id kept', async () => {
+    const doc = await receive({
+      templateMessage: {
+        templateId: '811492407484976',
+        hydratedTemplate: {
+          documentMessage: { ...file('/v/tpl-doc', 'application/pdf'), fileName: 'boleto.pdf' },
+          hydratedContentText: 'Seu boleto',
+          hydratedFooterText: 'Loja',
+          hydratedButtons: [{ index: 0, urlButton: { displayText: 'Pagar', url: 'https://pay.test/1' } }],
+        },
+      },
+    });
+    expect(doc!.content).toEqual({
+      type: 'buttons',
+      text: 'Seu boleto',
+      footer: 'Loja',
+      buttons: [{ id: '0', kind: 'URL', label: 'Pagar', url: 'https://pay.test/1' }],
+      document: kept('/v/tpl-doc', 'application/pdf', 'boleto.pdf'),
+      templateId: '811492407484976',
+    });
+    expect(download).toHaveBeenCalledWith(expect.objectContaining({ mediaType: 'document', topLevel: false }));
+
+    const loc = await receive({
+      templateMessage: {
+        hydratedFourRowTemplate: {
+          templateId: '1143940003434066',
+          locationMessage: { degreesLatitude: -23.5489, degreesLongitude: -46.6388, name: 'Sé', address: 'Praça da Sé' },
+          hydratedContentText: 'Estamos aqui',
+          hydratedButtons: [{ index: 0, quickReplyButton: { displayText: 'Chegando', id: 'q' } }],
+        },
+      },
+    });
+    expect(loc!.content).toEqual({
+      type: 'buttons',
+      text: 'Estamos aqui',
+      buttons: [{ id: 'q', kind: 'REPLY', label: 'Chegando' }],
+      location: { latitude: -23.5489, longitude: -46.6388, name: 'Sé', address: 'Praça da Sé' },
+      templateId: '1143940003434066',
+    });
   });
 });
 

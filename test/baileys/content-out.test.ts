@@ -387,25 +387,8 @@ describe('statuses', () => {
 describe('unsupportedReason', () => {
   const to = CONTACT_JID;
   const media = { id: 'm', mimeType: 'image/jpeg', size: 1 };
-  it.each<[string, MessageContent]>([
-    ['buttons', { type: 'buttons', text: 't', buttons: [{ id: '1', kind: 'REPLY', label: 'Sim' }] }],
-    ['list', { type: 'list', text: 't', title: 'T', buttonLabel: 'Ver', sections: [] }],
-    ['otp', { type: 'otp', text: 't', code: '123456' }],
-    ['pix', { type: 'pix', key: 'k', keyType: 'EVP', currency: 'BRL', referenceId: 'r' }],
-    ['carousel', { type: 'carousel', text: 't', cards: [] }],
-  ])('%s: interactive messages cannot be sent', (_k, content) => {
-    expect(h.engine.messages.unsupportedReason(content, to)).toMatch(/interactive messages/);
-  });
-
-  it('orders and payment updates, channel admin invites', () => {
-    const order = { currency: 'BRL', products: [] };
-    expect(h.engine.messages.unsupportedReason({ type: 'order', referenceId: 'r', orderRequestId: 'o', order, payment: {}, subTotal: 0, total: 0 }, to)).toMatch(/payment/);
-    expect(
-      h.engine.messages.unsupportedReason(
-        { type: 'orderUpdate', update: 'status', orderMessageId: 'x', referenceId: 'r', orderRequestId: 'o', orderStatus: 'shipped', paymentStatus: 'paid', order, subTotal: 0, total: 0 },
-        to,
-      ),
-    ).toMatch(/payment/);
+  // Interactive kinds (buttons, lists, OTP, PIX, carousels, orders): native-flow.test.ts.
+  it('channel admin invites cannot be sent', () => {
     expect(h.engine.messages.unsupportedReason({ type: 'newsletterAdminInvite', newsletterJid: '1@newsletter', text: 't', expiration: 0 }, to)).toMatch(/admin invite/);
   });
 
@@ -428,8 +411,9 @@ describe('unsupportedReason', () => {
   });
 
   it('sending an unsupported kind anyway: 501, nothing sent', async () => {
-    await expect(send({ type: 'buttons', text: 't', buttons: [] })).rejects.toMatchObject({ statusCode: 501, error: 'unsupported' });
+    await expect(send({ type: 'newsletterAdminInvite', newsletterJid: '1@newsletter', text: 't', expiration: 0 })).rejects.toMatchObject({ statusCode: 501, error: 'unsupported' });
     expect(sock.sendMessage).not.toHaveBeenCalled();
+    expect(sock.relayMessage).not.toHaveBeenCalled();
   });
 });
 

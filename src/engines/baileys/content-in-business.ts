@@ -2,11 +2,11 @@
 // native-flow messages (reply/URL/call/copy buttons, single select, PIX payment, carousels), and
 // the replies to them. Part of content-in.ts, split off because WhatsApp has so many shapes here.
 import { proto } from 'baileys';
-import type { Button, CarouselCard, MediaRef, MessageContent } from '../content.js';
+import type { Button, ButtonsContent, CarouselCard, MediaRef, MessageContent } from '../content.js';
 
 /** What content-in.ts lends this module to note the files a message carries. */
 export interface MediaFinder {
-  file(p: proto.Message.IImageMessage | proto.Message.IVideoMessage, mediaType: 'image' | 'video'): MediaRef;
+  file(p: proto.Message.IImageMessage | proto.Message.IVideoMessage | proto.Message.IDocumentMessage, mediaType: 'image' | 'video' | 'document', topLevel?: boolean, fileName?: string): MediaRef;
   missing(mimeType: string): MediaRef;
 }
 
@@ -62,6 +62,18 @@ function headerMedia(h: Header | null | undefined, f: MediaFinder): { image?: Me
   const out: { image?: MediaRef; video?: MediaRef } = {};
   if (h?.imageMessage) out.image = f.file(h.imageMessage, 'image');
   if (h?.videoMessage) out.video = f.file(h.videoMessage, 'video');
+  return out;
+}
+
+/** A hydrated template's header: image, video, document or location (WhatsApp allows one). */
+function templateHeader(h: proto.Message.TemplateMessage.IHydratedFourRowTemplate, f: MediaFinder): Pick<ButtonsContent, 'image' | 'video' | 'document' | 'location'> {
+  const out: Pick<ButtonsContent, 'image' | 'video' | 'document' | 'location'> = headerMedia(h, f);
+  const d = h.documentMessage;
+  if (d) out.document = f.file(d, 'document', false, str(d.fileName) ?? str(d.title) ?? 'file');
+  const l = h.locationMessage;
+  if (l) {
+    out.location = clean({ latitude: l.degreesLatitude ?? 0, longitude: l.degreesLongitude ?? 0, name: str(l.name), address: str(l.address), url: str(l.url) });
+  }
   return out;
 }
 
@@ -186,7 +198,9 @@ export function mapBusiness(type: string, m: proto.IMessage, f: MediaFinder): { 
         title: str(h.hydratedTitleText),
         footer: str(h.hydratedFooterText),
         buttons: hydratedButtons(h.hydratedButtons),
-        ...headerMedia(h, f),
+        ...templateHeader(h, f),
+        // Marks it a template: the webhook is a hydratedTemplate even with reply buttons only.
+        templateId: t.templateId || h.templateId || '',
       } as const);
       return { content, ctx: t.contextInfo ?? null };
     }

@@ -1,18 +1,20 @@
 // A received proto.IMessage → the port's message content. Pure mapping: the media a message
-// carries is listed (MediaPart) for media-in.ts to download and keep, and poll votes and event
-// responses are flagged (AddOn) for inbound.ts to decrypt against their stored parent.
+// carries is listed (MediaPart) for media-in.ts to download and keep, poll votes and event
+// responses are flagged (AddOn) for inbound.ts to decrypt against their stored parent, and
+// carts and payment answers are flagged for inbound.ts to complete (the cart's lines come from
+// an order-details query, a decline's amount from the stored request).
 // Business templates and interactive messages are mapped in content-in-business.ts.
 //
 // What does not map:
 // - protocol and system messages (revokes, key shares, history notices, album headers whose
 //   items arrive as their own messages, encrypted community reactions and comments, event
-//   edits, placeholders) are skipped: null, no event;
-// - a message a person sent whose kind the content model cannot hold (a cart order, a payment,
-//   a scheduled call, a poll results share, a status mention, an unknown future type) becomes a
-//   text with a note "[unsupported message: <type>]", so the integration still learns that
-//   something arrived and can answer it.
+//   edits, placeholders, payment request cancellations) are skipped: null, no event;
+// - a message a person sent whose kind the content model cannot hold (a scheduled call, a poll
+//   results share, a status mention, an unknown future type) becomes a text with a note
+//   "[unsupported message: <type>]", so the integration still learns that something arrived
+//   and can answer it.
 import { getContentType, proto, toNumber, type DownloadableMessage, type MediaType } from 'baileys';
-import type { ContactCard, MediaRef, MessageContent, MessageKey } from '../content.js';
+import type { AdReply, CartContent, ContactCard, MediaRef, MessageContent, MessageKey, PaymentInfo } from '../content.js';
 import { BUSINESS_KINDS, clean, mapBusiness, type MediaFinder } from './content-in-business.js';
 
 /** A file a message carries: downloaded (or taken inline) and kept by media-in.ts, which fills `ref` in place. */
@@ -30,7 +32,11 @@ export interface MediaPart {
 
 export type AddOn =
   | { kind: 'pollVote'; update: proto.Message.IPollUpdateMessage }
-  | { kind: 'eventResponse'; enc: proto.Message.IEncEventResponseMessage };
+  | { kind: 'eventResponse'; enc: proto.Message.IEncEventResponseMessage }
+  /** A cart: its lines are read with the order id and token (reported without them when that fails). */
+  | { kind: 'cart'; orderId: string; token: string; totalAmount1000?: number }
+  /** A payment or decline answering a request: its amount comes from the stored request, when there. */
+  | { kind: 'paymentOf'; requestId: string };
 
 export interface InboundContent {
   content: MessageContent;
@@ -42,6 +48,8 @@ export interface InboundContent {
   media: MediaPart[];
   /** Message keys inside the content (reaction, pin, vote targets): their jids get resolved to phones. */
   keys: MessageKey[];
+  /** Other jids inside the content (a cart's seller, who pays, who receives): resolved to phones the same way. */
+  jids: JidSlot[];
   /** An encrypted poll vote or event response: the content is filled in once decrypted. */
   addOn?: AddOn;
 }
@@ -61,7 +69,6 @@ const SKIPPED: ReadonlySet<string> = new Set([
   'highlyStructuredMessage',
   'fastRatchetKeySenderKeyDistributionMessage',
   'deviceSentMessage',
-  'declinePaymentRequestMessage',
   'cancelPaymentRequestMessage',
 ]);
 
@@ -69,6 +76,12 @@ const num = (v: number | Long | null | undefined): number | undefined => (v == n
 const str = (v: string | null | undefined): string | undefined => (v == null || v === '' ? undefined : v);
 
 type Long = Parameters<typeof toNumber>[0];
+
+/** A jid inside the content, and how to write its resolved form back. */
+export interface JidSlot {
+  jid: string;
+  set(jid: string): void;
+}
 type MediaProto = {
   mimetype?: string | null;
   fileLength?: number | Long | null;
@@ -92,6 +105,13 @@ const DEFAULT_MIME: Partial<Record<MediaType, string>> = {
 class Found implements MediaFinder {
   readonly media: MediaPart[] = [];
   readonly keys: MessageKey[] = [];
+  readonly jids: JidSlot[] = [];
+
+  /** Note a jid the content holds (written back resolved); '' stays ''. */
+  jid<T extends object, K extends keyof T & string>(o: T, field: K): void {
+    const v = o[field];
+    if (typeof v === 'string' && v) this.jids.push({ jid: v, set: (jid) => ((o as Record<string, unknown>)[field] = jid) });
+  }
 
   file(p: MediaProto, mediaType: MediaType, topLevel = false, fileName?: string): MediaRef {
     const ref: MediaRef = { id: '', mimeType: str(p.mimetype) ?? DEFAULT_MIME[mediaType] ?? 'application/octet-stream', size: num(p.fileLength) ?? 0 };
@@ -163,8 +183,60 @@ function card(c: proto.Message.IContactMessage): ContactCard {
 
 const note = (type: string): MessageContent => ({ type: 'text', text: `[unsupported message: ${type}]` });
 
-/** Map a received message's content; null for what is skipped (see the header). */
-export function mapContent(message: proto.IMessage | null | undefined): InboundContent | null {
+/** The text a payment carries with it (its noteMessage). */
+function noteOf(m: proto.IMessage | null | undefined): string | undefined {
+  return str(m?.extendedTextMessage?.text) ?? str(m?.conversation);
+}
+
+/** An amount in currency units: amount1000 when given, else Money (value / offset, offset 1000 by default). */
+function amountOf(amount1000: number | Long | null | undefined, money: proto.IMoney | null | undefined): number | undefined {
+  const a = num(amount1000);
+  if (a !== undefined) return a / 1000;
+  const v = num(money?.value);
+  return v === undefined ? undefined : v / (money?.offset || 1000);
+}
+
+/**
+ * WhatsApp's record of a payment (WebMessageInfo.paymentInfo) over what the message itself says.
+ * Live messages rarely carry it (history sync does); then `known` stands.
+ */
+function paymentOf(info: proto.IPaymentInfo | null | undefined, known: PaymentInfo): PaymentInfo {
+  if (!info) return known;
+  const value = amountOf(info.amount1000, info.primaryAmount);
+  const status = info.status == null ? undefined : proto.PaymentInfo.Status[info.status];
+  const txn = info.txnStatus == null ? undefined : proto.PaymentInfo.TxnStatus[info.txnStatus];
+  return clean({
+    receiverJid: str(info.receiverJid) ?? known.receiverJid,
+    value: value ?? known.value,
+    currency: str(info.primaryAmount?.currencyCode) ?? str(info.currency) ?? known.currency,
+    status: status ?? known.status,
+    transactionStatus: txn ?? known.transactionStatus,
+  });
+}
+
+/** The click-to-WhatsApp ad a text came from. */
+function adOf(a: proto.ContextInfo.IExternalAdReplyInfo, f: Found): AdReply {
+  return clean({
+    title: a.title ?? '',
+    body: a.body ?? '',
+    mediaType: a.mediaType ?? 0,
+    thumbnail: a.thumbnail?.length ? f.inline(a.thumbnail, 'image/jpeg') : undefined,
+    thumbnailUrl: str(a.thumbnailUrl),
+    sourceType: a.sourceType ?? '',
+    sourceId: a.sourceId ?? '',
+    sourceUrl: a.sourceUrl ?? '',
+    ctwaClid: a.ctwaClid ?? '',
+    containsAutoReply: a.containsAutoReply === true,
+    renderLargerThumbnail: a.renderLargerThumbnail === true,
+    showAdAttribution: a.showAdAttribution === true,
+  });
+}
+
+/**
+ * Map a received message's content; null for what is skipped (see the header). `paymentInfo` is
+ * WhatsApp's record of a payment message, which travels beside it (WebMessageInfo.paymentInfo).
+ */
+export function mapContent(message: proto.IMessage | null | undefined, paymentInfo?: proto.IPaymentInfo | null): InboundContent | null {
   if (!message) return null;
   const { m, viewOnce } = unwrap(message);
   const type = getContentType(m);
@@ -178,7 +250,9 @@ export function mapContent(message: proto.IMessage | null | undefined): InboundC
 
   if (BUSINESS_KINDS.has(type)) {
     const b = mapBusiness(type, m, f);
-    return b ? { content: b.content, contextInfo: b.ctx, viewOnce, media: f.media, keys: f.keys } : { content: note(type), contextInfo: null, viewOnce, media: [], keys: [] };
+    return b
+      ? { content: b.content, contextInfo: b.ctx, viewOnce, media: f.media, keys: f.keys, jids: f.jids }
+      : { content: note(type), contextInfo: null, viewOnce, media: [], keys: [], jids: [] };
   }
   switch (type) {
     case 'conversation':
@@ -189,6 +263,13 @@ export function mapContent(message: proto.IMessage | null | undefined): InboundC
       const t = m.extendedTextMessage!;
       ctx = t.contextInfo ?? null;
       const text = t.text ?? '';
+      if (ctx?.externalAdReply) {
+        // A text from a click-to-WhatsApp ad: the ad's title, text and link stand for the preview.
+        const adText: MessageContent = { type: 'text', text, ad: adOf(ctx.externalAdReply, f) };
+        if (ctx.mentionedJid?.length) adText.mentions = [...ctx.mentionedJid];
+        content = adText;
+        break;
+      }
       if (t.matchedText && (t.title || t.description || t.jpegThumbnail || t.thumbnailDirectPath)) {
         const link: MessageContent = { type: 'link', text, url: t.matchedText, title: t.title ?? '', description: t.description ?? '' };
         if (t.thumbnailDirectPath && t.mediaKey) {
@@ -336,6 +417,58 @@ export function mapContent(message: proto.IMessage | null | undefined): InboundC
       content = clean({ type: 'newsletterAdminInvite', newsletterJid: n.newsletterJid ?? '', newsletterName: str(n.newsletterName), text: n.caption ?? '', expiration: num(n.inviteExpiration) ?? 0 });
       break;
     }
+    case 'orderMessage': {
+      const o = m.orderMessage!;
+      ctx = o.contextInfo ?? null;
+      const total1000 = num(o.totalAmount1000);
+      const total = (total1000 ?? 0) / 1000;
+      const cart: CartContent = clean({
+        type: 'cart',
+        orderId: o.orderId ?? '',
+        token: o.token ?? '',
+        itemCount: o.itemCount ?? 0,
+        message: str(o.message),
+        title: str(o.orderTitle),
+        sellerJid: o.sellerJid ?? '',
+        thumbnail: o.thumbnail?.length ? f.inline(o.thumbnail, 'image/jpeg') : undefined,
+        currency: o.totalCurrencyCode ?? '',
+        total,
+        subTotal: total,
+        products: [],
+      });
+      f.jid(cart, 'sellerJid');
+      content = cart;
+      if (o.orderId && o.token) addOn = clean({ kind: 'cart', orderId: o.orderId, token: o.token, totalAmount1000: total1000 } as const);
+      break;
+    }
+    case 'requestPaymentMessage': {
+      const r = m.requestPaymentMessage!;
+      const value = amountOf(r.amount1000, r.amount) ?? 0;
+      const currency = str(r.currencyCodeIso4217) ?? str(r.amount?.currencyCode) ?? '';
+      // A request just made waits for the payer: what the docs' example shows for a new one.
+      const payment = paymentOf(paymentInfo, { value, currency, status: 'WAITING', transactionStatus: 'COLLECT_SUCCESS' });
+      const request = clean({ type: 'paymentRequest', value, currency, requestFrom: r.requestFrom ?? '', expiration: (num(r.expiryTimestamp) ?? 0) * 1000, note: noteOf(r.noteMessage), payment } as const);
+      f.jid(request, 'requestFrom');
+      f.jid(payment, 'receiverJid');
+      content = request;
+      break;
+    }
+    case 'sendPaymentMessage': {
+      const p = m.sendPaymentMessage!;
+      const requestId = str(p.requestMessageKey?.id);
+      // Without WhatsApp's record the amount is unknown here: the paid request may tell it (add-on).
+      const payment = paymentOf(paymentInfo, { value: 0, currency: '', status: 'UNKNOWN_STATUS', transactionStatus: 'UNKNOWN' });
+      f.jid(payment, 'receiverJid');
+      content = clean({ type: 'paymentSent', note: noteOf(p.noteMessage), requestId, payment } as const);
+      if (requestId && !paymentInfo) addOn = { kind: 'paymentOf', requestId };
+      break;
+    }
+    case 'declinePaymentRequestMessage': {
+      const k = m.declinePaymentRequestMessage!.key;
+      content = clean({ type: 'paymentDeclined', request: k?.id ? f.key(k) : undefined } as const);
+      if (k?.id) addOn = { kind: 'paymentOf', requestId: k.id };
+      break;
+    }
     case 'groupInviteMessage': {
       // No group-invite kind in the content model: the text WhatsApp shows, with the link that joins.
       const g = m.groupInviteMessage!;
@@ -348,7 +481,7 @@ export function mapContent(message: proto.IMessage | null | undefined): InboundC
       if (type === 'protocolMessage') {
         const pm = m.protocolMessage;
         if (pm?.type === proto.Message.ProtocolMessage.Type.MESSAGE_EDIT && pm.key?.id && pm.editedMessage) {
-          const edited = mapContent(pm.editedMessage);
+          const edited = mapContent(pm.editedMessage, paymentInfo);
           editOf = pm.key.id;
           return edited ? { ...edited, editOf } : null;
         }
@@ -358,5 +491,5 @@ export function mapContent(message: proto.IMessage | null | undefined): InboundC
       content = note(type);
     }
   }
-  return { content, contextInfo: ctx, viewOnce: once, media: f.media, keys: f.keys, ...(addOn ? { addOn } : {}), ...(editOf ? { editOf } : {}) };
+  return { content, contextInfo: ctx, viewOnce: once, media: f.media, keys: f.keys, jids: f.jids, ...(addOn ? { addOn } : {}), ...(editOf ? { editOf } : {}) };
 }

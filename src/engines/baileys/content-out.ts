@@ -49,6 +49,8 @@ const INTERACTIVE =
   'and WhatsApp renders them reliably only from the official Business API; a hand-built one is often silently not delivered or shown as "could not load".';
 const ORDERS =
   'Order and payment messages (review-and-pay orders, order status and payment updates) are WhatsApp Business payment flows that Baileys cannot produce on a linked device.';
+const RECEIVED_ONLY =
+  'Customer carts, payment requests, payments and payment declines are WhatsApp catalog and WhatsApp Pay flows that Baileys cannot start on a linked device; OpenZap only receives them.';
 const ADMIN_INVITE =
   'Baileys 7 cannot create channel admin invites (it has no admin-invite query), so an invite message could not be accepted by its recipient.';
 const STATUS_KINDS: ReadonlySet<string> = new Set(['text', 'image', 'video', 'audio']);
@@ -68,6 +70,11 @@ export function unsupportedReason(content: MessageContent, to: string): string |
       return ORDERS;
     case 'newsletterAdminInvite':
       return ADMIN_INVITE;
+    case 'cart':
+    case 'paymentRequest':
+    case 'paymentSent':
+    case 'paymentDeclined':
+      return RECEIVED_ONLY;
   }
   if (to === STATUS_JID && !STATUS_KINDS.has(content.type)) {
     return `A status (story) can be text, an image, a video or an audio; "${content.type}" cannot be posted as one.`;

@@ -127,6 +127,10 @@ export class BaileysEngine implements WhatsAppEngine {
         me: () => (this.current?.user?.id ? ownJids(this.current) : null),
         otherForm: (jid) => (jid.endsWith('@lid') ? (this.store.phoneJid(jid) !== jid ? this.store.phoneJid(jid) : undefined) : this.store.lidFor(jid)),
         logger,
+        orderDetails: async (orderId, token) => {
+          if (!this.current) throw new Error('not connected');
+          return this.current.getOrderDetails(orderId, token);
+        },
       }),
     });
     this.conn = new BaileysConnection({

@@ -1,9 +1,10 @@
 // A received WAMessage → the port's IncomingMessage: content-in.ts maps the content,
 // media-in.ts keeps the files it carries, poll votes and event responses are decrypted against
-// their stored parent (secret-addons.ts), and every jid is resolved to the phone when known.
-import { isJidBroadcast, isJidGroup, isJidStatusBroadcast, isLidUser, isPnUser, jidNormalizedUser, toNumber, type WAMessage } from 'baileys';
+// their stored parent (secret-addons.ts), carts get their lines and payment answers their
+// request's amount, and every jid is resolved to the phone when known.
+import { isJidBroadcast, isJidGroup, isJidStatusBroadcast, isLidUser, isPnUser, jidNormalizedUser, toNumber, type OrderDetails, type WAMessage } from 'baileys';
 import type { IncomingMessage } from '../engine.js';
-import type { MessageKey } from '../content.js';
+import type { CartContent, MessageKey } from '../content.js';
 import { mapContent, type InboundContent, type MediaPart } from './content-in.js';
 import { authorForms, decryptAnswer, decryptVote, pollOptions, secretOf, type OwnJids } from './secret-addons.js';
 
@@ -50,19 +51,22 @@ export interface InboundDeps {
   nameOf?: (jid: string) => Promise<string | null>;
   /** Download and keep the files a message carries (fills each part's ref). */
   keepMedia?: (msg: WAMessage, parts: MediaPart[]) => Promise<void>;
-  /** Decrypt a poll vote or event response into the content; false when it cannot be read. */
+  /** Decrypt a poll vote or event response into the content, complete a cart or payment; false when it cannot be read. */
   readAddOn?: (msg: WAMessage, mapped: InboundContent) => Promise<boolean>;
 }
+
+/** Add-ons without which the content would be wrong (not merely incomplete): unread, the message is not reported. */
+const mustRead = (a: NonNullable<InboundContent['addOn']>) => a.kind === 'pollVote' || a.kind === 'eventResponse';
 
 /**
  * The IncomingMessage for a received (or typed-on-the-phone) message; null for what is not
  * reported (protocol messages, see content-in.ts, and votes or responses we cannot decrypt).
  */
 export async function toIncoming(msg: WAMessage, d: InboundDeps): Promise<IncomingMessage | null> {
-  const mapped = mapContent(msg.message);
+  const mapped = mapContent(msg.message, msg.paymentInfo);
   const key = msg.key;
   if (!mapped || !key.id || !key.remoteJid) return null;
-  if (mapped.addOn && !(await d.readAddOn?.(msg, mapped))) return null;
+  if (mapped.addOn && !(await d.readAddOn?.(msg, mapped)) && mustRead(mapped.addOn)) return null;
   const chat = await d.resolve(key.remoteJid, key.remoteJidAlt);
   const group = isJidGroup(key.remoteJid) === true;
   const broadcast = isJidBroadcast(key.remoteJid) === true;
@@ -78,6 +82,7 @@ export async function toIncoming(msg: WAMessage, d: InboundDeps): Promise<Incomi
     sender = chat;
   }
   await resolveKeys(mapped.keys, key.remoteJid, d.resolve);
+  for (const slot of mapped.jids) slot.set((await d.resolve(slot.jid)).jid);
   if (mapped.media.length) await d.keepMedia?.(msg, mapped.media);
   const ctx = mapped.contextInfo;
   const out: IncomingMessage = {
@@ -118,6 +123,8 @@ export interface AddOnDeps {
   /** The other form (LID ↔ phone) of a jid, when known. */
   otherForm(jid: string): string | undefined;
   logger: { warn(obj: unknown, msg?: string): void };
+  /** A received cart's lines (Baileys' getOrderDetails: only the seller can read them). */
+  orderDetails?: (orderId: string, token: string) => Promise<OrderDetails>;
 }
 
 /**
@@ -128,6 +135,8 @@ export interface AddOnDeps {
 export function makeAddOnReader(d: AddOnDeps): (msg: WAMessage, mapped: InboundContent) => Promise<boolean> {
   return async (msg, mapped) => {
     const addOn = mapped.addOn;
+    if (addOn?.kind === 'cart') return mapped.content.type === 'cart' && (await completeCart(mapped.content, addOn, d, msg.key.id));
+    if (addOn?.kind === 'paymentOf') return completePayment(mapped, addOn.requestId, d);
     const me = d.me();
     const parentKey = addOn?.kind === 'pollVote' ? addOn.update.pollCreationMessageKey : addOn?.enc.eventCreationMessageKey;
     if (!addOn || !me || !parentKey?.id) return false;
@@ -160,4 +169,51 @@ export function makeAddOnReader(d: AddOnDeps): (msg: WAMessage, mapped: InboundC
     }
     return false;
   };
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * A cart's lines, from the order details only its seller can read. The order's money is in
+ * thousandths like the message's totalAmount1000; a details total equal to the message's total
+ * in units means units. Unreadable details leave the cart without lines (still reported).
+ */
+async function completeCart(cart: CartContent, a: { orderId: string; token: string; totalAmount1000?: number }, d: AddOnDeps, id?: string | null): Promise<boolean> {
+  if (!d.orderDetails) return false;
+  let details: OrderDetails;
+  try {
+    details = await d.orderDetails(a.orderId, a.token);
+  } catch (err) {
+    d.logger.warn({ err, id, orderId: a.orderId }, 'cart: its order details could not be read; reported without its lines');
+    return false;
+  }
+  const total = details.price?.total;
+  const scale = total && a.totalAmount1000 !== undefined && total * 1000 === a.totalAmount1000 ? 1 : 1000;
+  cart.products = (details.products ?? []).map((p) => ({
+    productId: p.id ?? '',
+    name: p.name ?? '',
+    quantity: Number.isFinite(p.quantity) ? p.quantity : 0,
+    price: Number.isFinite(p.price) ? round3(p.price / scale) : 0,
+    currency: p.currency || cart.currency || details.price?.currency || '',
+  }));
+  if (!cart.currency && details.price?.currency) cart.currency = details.price.currency;
+  if (a.totalAmount1000 === undefined && Number.isFinite(total)) cart.total = round3(total / scale);
+  cart.subTotal = cart.products.length ? round3(cart.products.reduce((sum, p) => sum + p.price * p.quantity, 0)) : cart.total;
+  return true;
+}
+
+/** A payment or decline: the amount of the request it answers, when that request is in the store. */
+async function completePayment(mapped: InboundContent, requestId: string, d: AddOnDeps): Promise<boolean> {
+  const stored = await d.stored(requestId);
+  const request = stored ? mapContent(stored.message, stored.paymentInfo)?.content : undefined;
+  if (request?.type !== 'paymentRequest') return false;
+  const c = mapped.content;
+  if (c.type === 'paymentDeclined') {
+    c.value = request.value;
+    c.currency = request.currency;
+  } else if (c.type === 'paymentSent' && !c.payment.currency) {
+    c.payment.value = request.value;
+    c.payment.currency = request.currency;
+  }
+  return true;
 }

@@ -1,5 +1,5 @@
 // Port sends → Baileys calls. Every message goes out with the id generated at enqueue time
-// (sendMessage option `messageId`), so a retry after a crash is recognised instead of sent
+// (sendMessage / relayMessage option `messageId`), so a retry after a crash is recognised instead of sent
 // twice. content-out.ts decides what Baileys sends; this module adds what surrounds it:
 // replies quote the stored original (statuses included), edits point at the original key,
 // statuses go to status@broadcast with the contact list as audience, and the sent message is
@@ -153,8 +153,11 @@ export async function sendMessage(sock: WASocket, msg: OutgoingMessage, d: SendD
     if (plan.via === 'send') {
       result = await sock.sendMessage(to, plan.content, options);
     } else {
-      // Add-ons Baileys has no generator for: built here, relayed with the stanza meta WhatsApp Web adds.
-      const full = generateWAMessageFromContent(to, plan.message, { userJid: sock.user!.id, messageId: msg.id });
+      // Messages Baileys has no generator for (add-ons, native flows): built here, relayed with the
+      // stanza node WhatsApp Web adds, under the enqueued id. A native flow takes the reply context
+      // sendMessage would give (contextInfo of the interactiveMessage).
+      const quoted = plan.replyable ? (options.quoted ?? plan.quote) : undefined;
+      const full = generateWAMessageFromContent(to, plan.message, { userJid: sock.user!.id, messageId: msg.id, ...(quoted ? { quoted } : {}) });
       await sock.relayMessage(to, full.message!, {
         messageId: msg.id,
         additionalNodes: plan.additionalNodes,
