@@ -1,7 +1,8 @@
 // The port's message content → what Baileys sends: an AnyMessageContent for sendMessage, or
-// (poll votes, event responses, which Baileys has no generator for) a hand-built message for
-// relayMessage with the stanza <meta> WhatsApp Web adds. unsupportedReason() says, before a
-// message is queued, which kinds WhatsApp Web through Baileys cannot send and why.
+// (poll votes, event responses, interactive native-flow messages, which Baileys has no generator
+// for) a hand-built message for relayMessage with the stanza node WhatsApp Web adds (<meta>, or
+// <biz> for native flows: native-flow.ts). unsupportedReason() says, before a message is queued,
+// which kinds WhatsApp Web through Baileys cannot send and why.
 import {
   extractImageThumb,
   prepareWAMessageMedia,
@@ -16,13 +17,23 @@ import {
 } from 'baileys';
 import { badRequest, notFound, Unsupported } from '../../domain/errors.js';
 import type { ContactCard, MediaRef, MessageContent, MessageKey } from '../content.js';
+import { buildNativeFlow, isNativeFlow } from './native-flow.js';
 import { buildEventResponse, buildVote, pollOptions, secretOf, type OwnJids } from './secret-addons.js';
 
 export const STATUS_JID = 'status@broadcast';
 
 export type OutboundPlan =
   | { via: 'send'; content: AnyMessageContent }
-  | { via: 'relay'; message: proto.IMessage; additionalNodes: BinaryNode[]; additionalAttributes?: Record<string, string> };
+  | {
+      via: 'relay';
+      message: proto.IMessage;
+      additionalNodes: BinaryNode[];
+      additionalAttributes?: Record<string, string>;
+      /** The message takes a reply context (the request's quoted message) as sendMessage would give it. */
+      replyable?: boolean;
+      /** Quoted when the request quotes nothing else (an order update answers its order). */
+      quote?: WAMessage;
+    };
 
 export interface OutDeps {
   /** The bytes of a media file (MediaPort.read). */
@@ -44,11 +55,10 @@ export interface OutOptions {
   forwarded?: boolean;
 }
 
-const INTERACTIVE =
-  'WhatsApp Web (Baileys 7) cannot send interactive messages (buttons, lists, OTP and PIX buttons, carousels): Baileys removed their generators, ' +
-  'and WhatsApp renders them reliably only from the official Business API; a hand-built one is often silently not delivered or shown as "could not load".';
-const ORDERS =
-  'Order and payment messages (review-and-pay orders, order status and payment updates) are WhatsApp Business payment flows that Baileys cannot produce on a linked device.';
+const PAYMENT_UPDATE =
+  'An order payment update cannot be sent through WhatsApp Web (Baileys): the order status flow (review_order) has no documented field for a payment status ' +
+  'set by the seller, so the update would not say what it is meant to. Send an order status update (order-status-update) instead.';
+const ONE_TO_ONE: ReadonlySet<string> = new Set(['pix', 'order', 'orderUpdate']);
 const RECEIVED_ONLY =
   'Customer carts, payment requests, payments and payment declines are WhatsApp catalog and WhatsApp Pay flows that Baileys cannot start on a linked device; OpenZap only receives them.';
 const ADMIN_INVITE =
@@ -59,15 +69,9 @@ const CHANNEL_KINDS: ReadonlySet<string> = new Set(['text', 'link', 'image', 'vi
 /** Why Baileys cannot send this content to `to`, or null when it can. */
 export function unsupportedReason(content: MessageContent, to: string): string | null {
   switch (content.type) {
-    case 'buttons':
-    case 'list':
-    case 'otp':
-    case 'pix':
-    case 'carousel':
-      return INTERACTIVE;
-    case 'order':
     case 'orderUpdate':
-      return ORDERS;
+      if (content.update === 'payment') return PAYMENT_UPDATE;
+      break;
     case 'newsletterAdminInvite':
       return ADMIN_INVITE;
     case 'cart':
@@ -75,6 +79,11 @@ export function unsupportedReason(content: MessageContent, to: string): string |
     case 'paymentSent':
     case 'paymentDeclined':
       return RECEIVED_ONLY;
+  }
+  // Buttons, lists, OTP, carousels and payment flows are native-flow messages (native-flow.ts):
+  // sent, though rendering on WhatsApp clients is not guaranteed (docs/capabilities.md).
+  if (ONE_TO_ONE.has(content.type) && to.endsWith('@g.us')) {
+    return `"${content.type}" messages are WhatsApp payment flows (PIX keys, orders), which WhatsApp has only in one-to-one chats, not in groups.`;
   }
   if (to === STATUS_JID && !STATUS_KINDS.has(content.type)) {
     return `A status (story) can be text, an image, a video or an audio; "${content.type}" cannot be posted as one.`;
@@ -198,6 +207,10 @@ export async function toOutbound(c: MessageContent, o: OutOptions, deps: OutDeps
     if (ctx && withContext) content.contextInfo = { ...((content.contextInfo as object) ?? {}), ...ctx };
     return { via: 'send', content: clean(content) as AnyMessageContent };
   };
+  if (isNativeFlow(c)) {
+    const flow = await buildNativeFlow(c, deps, ctx);
+    return { via: 'relay', message: flow.message, additionalNodes: flow.additionalNodes, replyable: true, ...(flow.quote ? { quote: flow.quote } : {}) };
+  }
   switch (c.type) {
     case 'text': {
       const out: Record<string, unknown> = { text: c.text };
