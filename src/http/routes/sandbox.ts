@@ -14,6 +14,7 @@ import { PrefixParams } from './messages/accept.js';
 import { buildContext } from './messages/context.js';
 import type { SendKind } from './messages/kinds.js';
 import { STATUS_JID, statusKinds } from './status.js';
+import { sandboxReceivedRoutes } from './sandbox-received.js';
 
 const Phone = Type.String({ minLength: 7, maxLength: 20, pattern: '^\\+?[0-9]+$' });
 
@@ -122,6 +123,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   for (const kind of [...messageKinds, ...statusKinds]) if (!kind.noInbound) inboundRoute(kind);
+  await app.register(sandboxReceivedRoutes, { sandboxOf, contactPhone });
 
   app.post(
     '/sandbox/presence',

@@ -10,8 +10,9 @@ import { Delays, Enum, Phone, Str, defineKind, delays } from './kinds.js';
 const MessageId = (description: string) => Str(1, 128, description);
 
 /** Messages that act on another one: WhatsApp has nothing to forward or react to in them. */
-const NOT_A_MESSAGE: ContentType[] = ['reaction', 'pollVote', 'pin', 'eventResponse'];
-const NOT_FORWARDABLE: ContentType[] = [...NOT_A_MESSAGE, 'order', 'orderUpdate'];
+const NOT_A_MESSAGE: ContentType[] = ['reaction', 'pollVote', 'pin', 'eventResponse', 'paymentDeclined'];
+/** Orders, carts and payments belong to their chat: WhatsApp does not forward them. */
+const NOT_FORWARDABLE: ContentType[] = [...NOT_A_MESSAGE, 'order', 'orderUpdate', 'cart', 'paymentRequest', 'paymentSent'];
 
 const forwardMessage = defineKind({
   path: '/forward-message',
