@@ -137,6 +137,16 @@ function everyKind(bJid: string, theirs: string, mine: string): { [K in ContentT
     eventResponse: { type: 'eventResponse', event: theirKey, response: 'GOING' },
     buttonReply: { type: 'buttonReply', buttonId: 'b1', text: 'Yes', quotedId: theirs },
     listReply: { type: 'listReply', rowId: 'r1', title: 'Pizza', text: 'Pizza', quotedId: theirs },
+    cart: {
+      type: 'cart', orderId: '422508169684569', token: 'AR5d4yUr', itemCount: 1, message: 'my cart', sellerJid: bJid, currency: 'BRL', total: 20, subTotal: 20,
+      products: [{ quantity: 1, name: 'Mug', productId: 'prod-1', retailerId: 'r-1', price: 20, currency: 'BRL' }],
+    },
+    paymentRequest: {
+      type: 'paymentRequest', value: 10, currency: 'BRL', requestFrom: bJid, expiration: 1_900_000_000_000,
+      payment: { receiverJid: bJid, value: 10, currency: 'BRL', status: 'WAITING', transactionStatus: 'COLLECT_SUCCESS' },
+    },
+    paymentSent: { type: 'paymentSent', requestId: theirs, payment: { receiverJid: bJid, value: 10, currency: 'BRL', status: 'COMPLETE', transactionStatus: 'SUCCESS' } },
+    paymentDeclined: { type: 'paymentDeclined', request: theirKey, value: 10, currency: 'BRL' },
   };
 }
 
@@ -149,7 +159,7 @@ describe('sandbox network: content', () => {
     const mine = await a.send(b.jid, { type: 'text', text: 'hi B' });
 
     const kinds = everyKind(b.jid, theirs, mine);
-    expect(Object.keys(kinds)).toHaveLength(28);
+    expect(Object.keys(kinds)).toHaveLength(32);
     const sent = new Map<string, MessageContent>();
     for (const content of Object.values(kinds)) sent.set(await a.send(b.jid, content), content);
 
@@ -159,11 +169,10 @@ describe('sandbox network: content', () => {
       expect(got).toMatchObject({ chatJid: a.jid, senderJid: a.jid, fromMe: false, isEdit: false });
       expect(got!.broadcast).toBeUndefined();
       // Keys are turned to the recipient's point of view (B's own message, in B's chat with A).
-      if (content.type === 'reaction' || content.type === 'pollVote' || content.type === 'eventResponse') {
+      if (content.type === 'reaction' || content.type === 'pollVote' || content.type === 'eventResponse' || content.type === 'paymentDeclined') {
         const key = { id: theirs, chatJid: a.jid, fromMe: true };
-        expect(got!.content).toEqual(
-          content.type === 'reaction' ? { ...content, target: key } : content.type === 'pollVote' ? { ...content, poll: key } : { ...content, event: key },
-        );
+        const seen = { reaction: { target: key }, pollVote: { poll: key }, eventResponse: { event: key }, paymentDeclined: { request: key } }[content.type];
+        expect(got!.content).toEqual({ ...content, ...seen });
       } else if (content.type === 'pin') {
         expect(got!.content).toEqual({ ...content, target: { id: mine, chatJid: a.jid, fromMe: false } });
       } else {
@@ -171,7 +180,7 @@ describe('sandbox network: content', () => {
       }
       expect(a.rec.statusesOf(id)).toEqual(['SENT', 'RECEIVED']);
     }
-    expect(b.rec.messages).toHaveLength(29); // the 28 kinds and "hi B"
+    expect(b.rec.messages).toHaveLength(33); // the 32 kinds and "hi B"
     const receipt = a.rec.statuses.find((s) => s.status === 'RECEIVED');
     expect(receipt).toMatchObject({ chatJid: b.jid, device: 0 });
     expect(receipt!.participant).toBeUndefined();

@@ -141,6 +141,8 @@ function contentSeenBy(c: MessageContent, recipient: string, chatJid: string): M
       return { ...c, poll: keySeenBy(c.poll, recipient, chatJid) };
     case 'eventResponse':
       return { ...c, event: keySeenBy(c.event, recipient, chatJid) };
+    case 'paymentDeclined':
+      return c.request ? { ...c, request: keySeenBy(c.request, recipient, chatJid) } : c;
     default:
       return c;
   }
