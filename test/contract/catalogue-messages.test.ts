@@ -9,9 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestInstance, type TestServer } from '../helpers/server.js';
-import { WebhookReceiver } from '../helpers/receiver.js';
-import { MediaFileServer, dataUri, type SampleKind } from '../helpers/media-samples.js';
+import { TwoInstances, type Paired } from '../helpers/two-instances.js';
+import { dataUri, type SampleKind } from '../helpers/media-samples.js';
 import { waitFor } from '../helpers/http.js';
 import { backends } from '../helpers/postgres.js';
 
@@ -27,8 +26,6 @@ interface Endpoint {
 
 const catalogue = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../fixtures/catalogue.json'), 'utf8')) as { endpoints: Endpoint[] };
 const endpoints = catalogue.endpoints.filter((e) => e.area === 'messages' || e.area === 'status');
-
-type Paired = TestInstance & { phone: string };
 
 /** The simulated contact the examples talk to (the docs' own favourite number). */
 const CONTACT = '5511999999999';
@@ -52,67 +49,59 @@ function placeholder(key: string, value: string): string {
 }
 
 describe.each(backends)('catalogue contract: messages and status areas ($name)', ({ env }) => {
-  let server: TestServer;
-  let rx: WebhookReceiver;
-  let files: MediaFileServer;
-  let A: Paired;
-  let B: Paired;
+  const net = new TwoInstances();
   let cleanup = async () => undefined as void;
   /** Message ids the examples refer to, created for real before the walk. */
   const ref: Record<string, string> = {};
 
   const deliveryOf = (messageId: string) =>
-    waitFor(() => rx.deliveries.find((d) => d.path === '/a' && d.body?.type === 'DeliveryCallback' && d.body.messageId === messageId), 10_000, `DeliveryCallback ${messageId}`);
+    waitFor(() => net.at('a', 'DeliveryCallback', (b) => b.messageId === messageId)[0], 10_000, `DeliveryCallback ${messageId}`);
   const receivedAt = (who: 'a' | 'b', pred: (b: any) => boolean, what: string) =>
-    waitFor(() => rx.deliveries.find((d) => d.path === `/${who}` && d.body?.type === 'ReceivedCallback' && pred(d.body)), 10_000, what);
+    waitFor(() => net.at(who, 'ReceivedCallback', pred)[0], 10_000, what);
 
-  async function sent(route: string, body: Record<string, unknown>, from: Paired = A): Promise<string> {
+  async function sent(route: string, body: Record<string, unknown>, from: Paired = net.A): Promise<string> {
     const res = await from.call('POST', route, body);
     if (res.status !== 200) throw new Error(`${route}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.messageId;
   }
 
   beforeAll(async () => {
-    rx = await new WebhookReceiver().start();
-    files = await new MediaFileServer().start();
     const backend = await env();
     cleanup = backend.cleanup;
-    server = await startTestServer({ ...backend.env, OPENZAP_ALLOW_PRIVATE_URLS: 'true' });
-    A = await server.pairedInstance(`${rx.url}/a`);
-    B = await server.pairedInstance(`${rx.url}/b`);
+    await net.start(backend.env);
 
     // Messages in the contact's chat: one we sent, one the contact sent, a poll and an order.
     ref.sent = await sent('/send-text', { phone: CONTACT, message: 'earlier message of ours' });
-    ref.received = (await A.call('POST', '/sandbox/inbound', { from: CONTACT, message: 'earlier message of the contact' })).body.messageId;
-    ref.poll = (await A.call('POST', '/sandbox/inbound/send-poll', { phone: CONTACT, message: 'Best API?', poll: [{ name: 'Z-API' }, { name: 'Other' }] })).body.messageId;
+    ref.received = (await net.A.call('POST', '/sandbox/inbound', { from: CONTACT, message: 'earlier message of the contact' })).body.messageId;
+    ref.poll = (await net.A.call('POST', '/sandbox/inbound/send-poll', { phone: CONTACT, message: 'Best API?', poll: [{ name: 'Z-API' }, { name: 'Other' }] })).body.messageId;
     ref.order = await sent('/send-order', { phone: CONTACT, order: { currency: 'BRL', products: [{ name: 'Product Name', value: 150, quantity: 1 }] } });
     await deliveryOf(ref.order); // now in the message store
-    const order = await server.oz.ctx.store.db.selectFrom('messages').select('payload').where('message_id', '=', ref.order).executeTakeFirst();
+    const order = await net.server.oz.ctx.store.db.selectFrom('messages').select('payload').where('message_id', '=', ref.order).executeTakeFirst();
     const orderContent = order ? JSON.parse(order.payload).content : null;
     ref.orderReferenceId = orderContent?.referenceId;
     ref.orderRequestId = orderContent?.orderRequestId;
     // A status of B that A can reply to: B and A talked, then B posts.
-    await sent('/send-text', { phone: A.phone, message: 'hi A' }, B);
-    await receivedAt('a', (b) => b.phone === B.phone, 'B → A');
-    const status = await sent('/send-text-status', { message: 'B on holiday' }, B);
+    await sent('/send-text', { phone: net.A.phone, message: 'hi A' }, net.B);
+    await receivedAt('a', (b) => b.phone === net.B.phone, 'B → A');
+    const status = await sent('/send-text-status', { message: 'B on holiday' }, net.B);
     ref.status = (await receivedAt('a', (b) => b.messageId === status, 'B status at A')).body.messageId;
     // A group message from a member, to answer privately: simulated group members do not
     // write, so it is put in the instance's message store the way the engine would record it.
     ref.groupMessage = '3EB0C0FFEE00000000000001';
-    await server.oz.ctx.store.db
+    await net.server.oz.ctx.store.db
       .insertInto('messages')
       .values({
-        instance_id: A.id, message_id: ref.groupMessage, zaap_id: null, chat_jid: '342532456234453@g.us', from_me: 0,
+        instance_id: net.A.id, message_id: ref.groupMessage, zaap_id: null, chat_jid: '342532456234453@g.us', from_me: 0,
         sender_jid: '5511977776666@s.whatsapp.net', kind: 'text', payload: JSON.stringify({ content: { type: 'text', text: 'question in the group' } }),
         status: 'RECEIVED', created_at: Date.now(),
       })
       .execute();
     // An event a member created in the group of the event examples (to answer), stored the same way.
     ref.memberEvent = '3EB0C0FFEE00000000000002';
-    await server.oz.ctx.store.db
+    await net.server.oz.ctx.store.db
       .insertInto('messages')
       .values({
-        instance_id: A.id, message_id: ref.memberEvent, zaap_id: null, chat_jid: '120363019502650977@g.us', from_me: 0,
+        instance_id: net.A.id, message_id: ref.memberEvent, zaap_id: null, chat_jid: '120363019502650977@g.us', from_me: 0,
         sender_jid: '5511977776666@s.whatsapp.net', kind: 'event',
         payload: JSON.stringify({ content: { type: 'event', name: 'Team lunch', startTime: 1_900_000_000, canceled: false } }),
         status: 'RECEIVED', created_at: Date.now(),
@@ -124,9 +113,7 @@ describe.each(backends)('catalogue contract: messages and status areas ($name)',
   }, 60_000);
 
   afterAll(async () => {
-    await server?.close();
-    await rx?.stop();
-    await files?.stop();
+    await net.stop();
     await cleanup();
   });
 
@@ -137,8 +124,8 @@ describe.each(backends)('catalogue contract: messages and status areas ($name)',
       if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(k, v)]));
       if (typeof value !== 'string') return value;
       const kind = MEDIA_FIELDS[key];
-      if (kind) return value.startsWith('data:') ? dataUri(kind) : files.fileUrl(kind, key);
-      if (key === 'image' && value !== '') return files.fileUrl('png', 'card');
+      if (kind) return value.startsWith('data:') ? dataUri(kind) : net.files.fileUrl(kind, key);
+      if (key === 'image' && value !== '') return net.files.fileUrl('png', 'card');
       if (key === 'mentioned' && !/^\d+$/.test(value)) return CONTACT;
       return placeholder(key, value);
     };
@@ -178,7 +165,7 @@ describe.each(backends)('catalogue contract: messages and status areas ($name)',
       case '/reply-status-text':
       case '/reply-status-gif':
       case '/reply-status-sticker':
-        Object.assign(body, { phone: B.phone, statusMessageId: ref.status });
+        Object.assign(body, { phone: net.B.phone, statusMessageId: ref.status });
         break;
     }
     return body;
@@ -195,7 +182,7 @@ describe.each(backends)('catalogue contract: messages and status areas ($name)',
     e.bodyExamples.forEach((example, i) => {
       it(`${e.method} ${e.path} — example ${i + 1}`, async () => {
         const body = runnable(e, example);
-        const res = await A.call(e.method, route(e), body);
+        const res = await net.A.call(e.method, route(e), body);
         expect(res.status, `${JSON.stringify(body).slice(0, 300)} → ${JSON.stringify(res.body)}`).toBe(e.responseFields.length ? 200 : 204);
         for (const f of e.responseFields) {
           expect(res.body[f.name], `response field ${f.name}`).toEqual(expect.any(String));
@@ -215,9 +202,9 @@ describe.each(backends)('catalogue contract: messages and status areas ($name)',
     expect(e.mandatory.map((f) => f.name).sort()).toEqual(['messageId', 'owner', 'phone']);
     const mine = await sent('/send-text', { phone: CONTACT, message: 'to be deleted' });
     await deliveryOf(mine);
-    const res = await A.call('DELETE', `/messages?messageId=${mine}&phone=${CONTACT}&owner=true`);
+    const res = await net.A.call('DELETE', `/messages?messageId=${mine}&phone=${CONTACT}&owner=true`);
     expect(res.status, JSON.stringify(res.body)).toBe(204);
-    const unknown = await A.call('DELETE', `/messages?messageId=3EB0000000000000000000FF&phone=${CONTACT}&owner=true`);
+    const unknown = await net.A.call('DELETE', `/messages?messageId=3EB0000000000000000000FF&phone=${CONTACT}&owner=true`);
     expect(unknown.status).toBe(404);
   });
 });

@@ -38,3 +38,8 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, w
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/** The body a GET of `url` answers, as bytes. */
+export async function fetchBytes(url: string): Promise<Buffer> {
+  return Buffer.from(await (await fetch(url)).arrayBuffer());
+}

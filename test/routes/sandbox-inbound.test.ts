@@ -4,66 +4,43 @@
 // shows the message from the instance's point of view (its own messages referenced with
 // fromMe: true). References must be in the contact's chat with the instance.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestInstance, type TestServer } from '../helpers/server.js';
-import { WebhookReceiver, type Delivery } from '../helpers/receiver.js';
-import { MediaFileServer, SAMPLES, dataUri } from '../helpers/media-samples.js';
-import { waitFor } from '../helpers/http.js';
+import { TwoInstances } from '../helpers/two-instances.js';
+import { SAMPLES, dataUri } from '../helpers/media-samples.js';
+import { fetchBytes, waitFor } from '../helpers/http.js';
 import { expectError } from './expect.js';
 import { RECEIVED_ONLY_PATHS } from '../../src/http/routes/sandbox-received.js';
 
-type Paired = TestInstance & { phone: string };
 const CONTACT = '5511976540001';
 const STRANGER = '5511976540002';
 
 describe('sandbox inbound: a simulated contact sends every kind of message', () => {
-  let server: TestServer;
-  let rx: WebhookReceiver;
-  let files: MediaFileServer;
-  let A: Paired;
-  let B: Paired;
-
-  beforeAll(async () => {
-    rx = await new WebhookReceiver().start();
-    files = await new MediaFileServer().start();
-    server = await startTestServer({ OPENZAP_ALLOW_PRIVATE_URLS: 'true' });
-    A = await server.pairedInstance(`${rx.url}/a`);
-    B = await server.pairedInstance(`${rx.url}/b`);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await rx?.stop();
-    await files?.stop();
-  });
-
-  const at = (type: string, pred: (b: any) => boolean) => rx.deliveries.filter((d) => d.path === '/a' && d.body?.type === type && pred(d.body));
-  const received = (messageId: string, pred: (b: any) => boolean = () => true): Promise<Delivery> =>
-    waitFor(() => at('ReceivedCallback', (b) => b.messageId === messageId && pred(b))[0], 10_000, `ReceivedCallback ${messageId}`);
+  const net = new TwoInstances();
+  beforeAll(() => net.start());
+  afterAll(() => net.stop());
+  const { at, received, stored } = net;
 
   /** The contact sends; A records it (ReceivedCallback from the contact). */
   async function inbound(path: string, body: Record<string, unknown>, expectId?: (id: string) => string): Promise<{ id: string; got: any }> {
-    const res = await A.call('POST', `/sandbox/inbound${path}`, { phone: CONTACT, senderName: 'Maria', ...body });
+    const res = await net.A.call('POST', `/sandbox/inbound${path}`, { phone: CONTACT, senderName: 'Maria', ...body });
     expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(200);
     expect(res.body).toEqual({ messageId: expect.stringMatching(/^3EB0[0-9A-F]{20}$/), id: res.body.messageId });
-    const got = (await received(expectId ? expectId(res.body.messageId) : res.body.messageId)).body;
-    expect(got).toMatchObject({ fromMe: false, fromApi: false, senderName: 'Maria', instanceId: A.id });
+    const got = (await received('a', expectId ? expectId(res.body.messageId) : res.body.messageId)).body;
+    expect(got).toMatchObject({ fromMe: false, fromApi: false, senderName: 'Maria', instanceId: net.A.id });
     return { id: res.body.messageId, got };
   }
 
   /** A sends to the contact (through the queue) and the send is confirmed. */
   async function aSends(path: string, body: Record<string, unknown>): Promise<string> {
-    const res = await A.call('POST', path, { phone: CONTACT, ...body });
+    const res = await net.A.call('POST', path, { phone: CONTACT, ...body });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    await waitFor(() => at('DeliveryCallback', (b) => b.messageId === res.body.messageId && !b.error)[0], 10_000, `${path} delivered`);
+    await waitFor(() => at('a', 'DeliveryCallback', (b) => b.messageId === res.body.messageId && !b.error)[0], 10_000, `${path} delivered`);
     return res.body.messageId;
   }
 
-  const storedContent = async (id: string) => {
-    const row = await server.oz.ctx.store.db.selectFrom('messages').select('payload').where('instance_id', '=', A.id).where('message_id', '=', id).executeTakeFirstOrThrow();
-    return JSON.parse(row.payload).content;
-  };
+  const storedContent = async (id: string) => (await stored(net.A, id)).payload.content;
 
   it('has a route for every send endpoint of the messages and status areas', async () => {
-    const spec = (await (await fetch(`${server.url}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    const spec = (await (await fetch(`${net.server.url}/docs/json`)).json()) as { paths: Record<string, unknown> };
     const prefix = '/instances/{instanceId}/token/{token}';
     const sends = Object.keys(spec.paths)
       .filter((p) => p.startsWith(`${prefix}/sandbox/inbound/`))
@@ -83,7 +60,7 @@ describe('sandbox inbound: a simulated contact sends every kind of message', () 
       expect(r.got.referenceMessageId).toBe(mine);
       // An edit is reported under the id of the message it replaces.
       await inbound('/send-text', { message: 'hello, edited', editMessageId: t.id }, () => t.id);
-      await received(t.id, (b) => b.isEdit && b.text?.message === 'hello, edited');
+      await received('a', t.id, (b) => b.isEdit && b.text?.message === 'hello, edited');
     });
 
     it('send-link, send-location, send-contact, send-contacts', async () => {
@@ -95,12 +72,12 @@ describe('sandbox inbound: a simulated contact sends every kind of message', () 
     });
 
     it('every media kind, from a URL or base64; A can download what it received', async () => {
-      const img = await inbound('/send-image', { image: files.fileUrl('png', 'in'), caption: 'pic' });
+      const img = await inbound('/send-image', { image: net.files.fileUrl('png', 'in'), caption: 'pic' });
       expect(img.got.image).toMatchObject({ caption: 'pic', mimeType: 'image/png' });
-      expect(Buffer.from(await (await fetch(img.got.image.imageUrl)).arrayBuffer())).toEqual(SAMPLES.png);
+      expect(await fetchBytes(img.got.image.imageUrl)).toEqual(SAMPLES.png);
       expect((await inbound('/send-sticker', { sticker: dataUri('webp') })).got).toHaveProperty('sticker');
       expect((await inbound('/send-gif', { gif: dataUri('mp4') })).got).toHaveProperty('video');
-      expect((await inbound('/send-audio', { audio: files.fileUrl('mp3', 'voice') })).got.audio).toMatchObject({ ptt: true, mimeType: 'audio/mpeg' });
+      expect((await inbound('/send-audio', { audio: net.files.fileUrl('mp3', 'voice') })).got.audio).toMatchObject({ ptt: true, mimeType: 'audio/mpeg' });
       expect((await inbound('/send-video', { video: dataUri('mp4'), caption: 'v' })).got.video).toMatchObject({ caption: 'v' });
       expect((await inbound('/send-ptv', { ptv: dataUri('mp4') })).got).toHaveProperty('ptv');
       expect((await inbound('/send-document/pdf', { document: dataUri('pdf'), fileName: 'invoice' })).got.document).toMatchObject({ fileName: 'invoice.pdf' });
@@ -136,7 +113,7 @@ describe('sandbox inbound: a simulated contact sends every kind of message', () 
       const aOrder = await aSends('/send-order', { order: { currency: 'BRL', products: [{ name: 'X', value: 1, quantity: 1 }] } });
       const a = await storedContent(aOrder);
       expectError(
-        await A.call('POST', '/sandbox/inbound/order-status-update', { ...body('pending'), phone: CONTACT, messageId: aOrder, referenceId: a.referenceId, orderRequestId: a.orderRequestId }),
+        await net.A.call('POST', '/sandbox/inbound/order-status-update', { ...body('pending'), phone: CONTACT, messageId: aOrder, referenceId: a.referenceId, orderRequestId: a.orderRequestId }),
         400,
         'not-own-message',
       );
@@ -153,9 +130,9 @@ describe('sandbox inbound: a simulated contact sends every kind of message', () 
 
     it('forward: the contact forwards a message of its chat with A (messagePhone = A)', async () => {
       const mine = await aSends('/send-image', { image: dataUri('png'), caption: 'forward me' });
-      const f = await inbound('/forward-message', { messageId: mine, messagePhone: A.phone });
+      const f = await inbound('/forward-message', { messageId: mine, messagePhone: net.A.phone });
       expect(f.got).toMatchObject({ forwarded: true, image: { caption: 'forward me' } });
-      expectError(await A.call('POST', '/sandbox/inbound/forward-message', { phone: CONTACT, messageId: mine, messagePhone: STRANGER }), 400, 'message-chat-mismatch');
+      expectError(await net.A.call('POST', '/sandbox/inbound/forward-message', { phone: CONTACT, messageId: mine, messagePhone: STRANGER }), 400, 'message-chat-mismatch');
     });
 
     it('pin, poll vote and event response on A\'s messages; the contact\'s own event edited', async () => {
@@ -166,7 +143,7 @@ describe('sandbox inbound: a simulated contact sends every kind of message', () 
       });
       const poll = await aSends('/send-poll', { message: 'Best?', poll: [{ name: 'Z-API' }, { name: 'Other' }] });
       expect((await inbound('/send-poll-vote', { pollMessageId: poll, pollVote: [{ name: 'Z-API' }, { name: 'Other' }] })).got.pollVote).toMatchObject({ pollMessageId: poll });
-      expectError(await A.call('POST', '/sandbox/inbound/send-poll-vote', { phone: CONTACT, pollMessageId: poll, pollVote: [{ name: 'Nope' }] }), 400, 'invalid-poll-vote');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-poll-vote', { phone: CONTACT, pollMessageId: poll, pollVote: [{ name: 'Nope' }] }), 400, 'invalid-poll-vote');
       await inbound('/send-poll', { message: 'Lunch?', poll: [{ name: 'Yes' }, { name: 'No' }], pollMaxOptions: 1 });
 
       const ev = await aSends('/send-event', { event: { name: 'Party', dateTime: '2030-05-01T18:00:00Z', canceled: false } });
@@ -175,10 +152,10 @@ describe('sandbox inbound: a simulated contact sends every kind of message', () 
         referencedMessage: { messageId: ev, fromMe: true },
       });
       // A's event is not the contact's to edit; its own is.
-      expectError(await A.call('POST', '/sandbox/inbound/send-edit-event', { phone: CONTACT, eventMessageId: ev, event: { name: 'x', dateTime: '2030-05-01T18:00:00Z', canceled: true } }), 400, 'not-own-message');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-edit-event', { phone: CONTACT, eventMessageId: ev, event: { name: 'x', dateTime: '2030-05-01T18:00:00Z', canceled: true } }), 400, 'not-own-message');
       const own = await inbound('/send-event', { event: { name: 'BBQ', dateTime: '2030-06-01T12:00:00', canceled: false } });
       await inbound('/send-edit-event', { eventMessageId: own.id, event: { name: 'BBQ (moved)', dateTime: '2030-06-02T12:00:00', canceled: false } }, () => own.id);
-      await received(own.id, (b) => b.isEdit === true);
+      await received('a', own.id, (b) => b.isEdit === true);
     });
 
     it('channel admin invite', async () => {
@@ -195,10 +172,10 @@ describe('sandbox inbound: a simulated contact sends every kind of message', () 
     });
 
     it('the contact answers A\'s status with text, a GIF and a sticker (isStatusReply)', async () => {
-      const res = await A.call('POST', '/send-text-status', { message: 'A status' });
+      const res = await net.A.call('POST', '/send-text-status', { message: 'A status' });
       expect(res.status).toBe(200);
       const status = res.body.messageId;
-      await waitFor(() => at('DeliveryCallback', (b) => b.messageId === status)[0], 10_000, 'status posted');
+      await waitFor(() => at('a', 'DeliveryCallback', (b) => b.messageId === status)[0], 10_000, 'status posted');
       for (const [path, body] of [
         ['/reply-status-text', { message: 'love it' }],
         ['/reply-status-gif', { gif: dataUri('mp4') }],
@@ -209,45 +186,45 @@ describe('sandbox inbound: a simulated contact sends every kind of message', () 
       }
       // A status the contact posted is not one it can answer.
       const own = await inbound('/send-text-status', { message: 'mine' });
-      expectError(await A.call('POST', '/sandbox/inbound/reply-status-text', { phone: CONTACT, message: 'x', statusMessageId: own.id }), 400, 'own-message');
+      expectError(await net.A.call('POST', '/sandbox/inbound/reply-status-text', { phone: CONTACT, message: 'x', statusMessageId: own.id }), 400, 'own-message');
     });
   });
 
   describe('who may send, and what they may refer to', () => {
     it('phone must be a simulated contact: not A, not another sandbox instance, not a group', async () => {
-      expectError(await A.call('POST', '/sandbox/inbound/send-text', { phone: A.phone, message: 'x' }), 400, 'invalid-phone');
-      expectError(await A.call('POST', '/sandbox/inbound/send-text', { phone: B.phone, message: 'x' }), 409, 'sandbox-instance-phone');
-      expectError(await A.call('POST', '/sandbox/inbound/send-text', { phone: '120363019502650977-group', message: 'x' }), 400, 'invalid-phone');
-      expectError(await A.call('POST', '/sandbox/inbound/send-text', { message: 'x' }), 400, 'validation');
-      expectError(await A.call('POST', '/sandbox/inbound/send-text-status', { message: 'x' }), 400, 'validation');
-      expectError(await A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x', senderName: {} }), 400, 'validation');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-text', { phone: net.A.phone, message: 'x' }), 400, 'invalid-phone');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-text', { phone: net.B.phone, message: 'x' }), 409, 'sandbox-instance-phone');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-text', { phone: '120363019502650977-group', message: 'x' }), 400, 'invalid-phone');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-text', { message: 'x' }), 400, 'validation');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-text-status', { message: 'x' }), 400, 'validation');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x', senderName: {} }), 400, 'validation');
     });
 
     it('the same validation as the send endpoint', async () => {
-      expectError(await A.call('POST', '/sandbox/inbound/send-image', { phone: CONTACT, image: 'file:///etc/passwd' }), 400, 'invalid-media-url');
-      expectError(await A.call('POST', '/sandbox/inbound/send-gif', { phone: CONTACT, gif: dataUri('png') }), 415, 'invalid-media-type');
-      expectError(await A.call('POST', '/sandbox/inbound/send-poll', { phone: CONTACT, message: 'q', poll: [{ name: 'only' }] }), 400, 'validation');
-      expectError(await A.call('POST', '/sandbox/inbound/send-document/x.y', { phone: CONTACT, document: dataUri('pdf') }), 400, 'validation');
-      expectError(await A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x', messageId: '3EB0FFFFFFFFFFFFFFFFFFFF' }), 404, 'message-not-found');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-image', { phone: CONTACT, image: 'file:///etc/passwd' }), 400, 'invalid-media-url');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-gif', { phone: CONTACT, gif: dataUri('png') }), 415, 'invalid-media-type');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-poll', { phone: CONTACT, message: 'q', poll: [{ name: 'only' }] }), 400, 'validation');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-document/x.y', { phone: CONTACT, document: dataUri('pdf') }), 400, 'validation');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x', messageId: '3EB0FFFFFFFFFFFFFFFFFFFF' }), 404, 'message-not-found');
       // A contact writes one-to-one: there is no group message to answer privately.
       const mine = await aSends('/send-text', { message: 'quote me' });
-      expectError(await A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x', privateAnswer: true, messageId: mine }), 400, 'bad-request');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x', privateAnswer: true, messageId: mine }), 400, 'bad-request');
     });
 
     it('references must be messages of the contact\'s chat with A', async () => {
-      const elsewhere = await A.call('POST', '/send-text', { phone: STRANGER, message: 'to someone else' });
-      await waitFor(() => at('DeliveryCallback', (b) => b.messageId === elsewhere.body.messageId)[0], 10_000, 'delivered');
+      const elsewhere = await net.A.call('POST', '/send-text', { phone: STRANGER, message: 'to someone else' });
+      await waitFor(() => at('a', 'DeliveryCallback', (b) => b.messageId === elsewhere.body.messageId)[0], 10_000, 'delivered');
       const id = elsewhere.body.messageId;
-      expectError(await A.call('POST', '/sandbox/inbound/send-reaction', { phone: CONTACT, reaction: '👍', messageId: id }), 400, 'message-chat-mismatch');
-      expectError(await A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x', messageId: id }), 400, 'message-chat-mismatch');
-      expectError(await A.call('POST', '/sandbox/inbound/pin-message', { phone: CONTACT, messageId: id, messageAction: 'pin', pinMessageDuration: '7_days' }), 400, 'message-chat-mismatch');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-reaction', { phone: CONTACT, reaction: '👍', messageId: id }), 400, 'message-chat-mismatch');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x', messageId: id }), 400, 'message-chat-mismatch');
+      expectError(await net.A.call('POST', '/sandbox/inbound/pin-message', { phone: CONTACT, messageId: id, messageAction: 'pin', pinMessageDuration: '7_days' }), 400, 'message-chat-mismatch');
       // The contact edits only its own messages.
       const mine = await aSends('/send-text', { message: 'A wrote this' });
-      expectError(await A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x', editMessageId: mine }), 400, 'not-own-message');
+      expectError(await net.A.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x', editMessageId: mine }), 400, 'not-own-message');
     });
 
     it('an unpaired instance has no contacts writing to it yet (409)', async () => {
-      const lone = await server.createInstance();
+      const lone = await net.server.createInstance();
       expectError(await lone.call('POST', '/sandbox/inbound/send-text', { phone: CONTACT, message: 'x' }), 409, 'not-connected');
     });
   });

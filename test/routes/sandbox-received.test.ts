@@ -2,60 +2,40 @@
 // a simulated contact sends what no send endpoint produces, and the instance's webhook receives
 // the documented ReceivedCallback variant (zapi-webhook-received.txt), value by value.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestInstance, type TestServer } from '../helpers/server.js';
-import { WebhookReceiver, type Delivery } from '../helpers/receiver.js';
-import { MediaFileServer, SAMPLES, dataUri } from '../helpers/media-samples.js';
-import { waitFor } from '../helpers/http.js';
+import type { TestInstance } from '../helpers/server.js';
+import { TwoInstances } from '../helpers/two-instances.js';
+import { SAMPLES, dataUri } from '../helpers/media-samples.js';
+import { fetchBytes } from '../helpers/http.js';
 import { expectError } from './expect.js';
 
-type Paired = TestInstance & { phone: string };
 const CONTACT = '5511976541001';
 const MEDIA_URL = /^http:\/\/127\.0\.0\.1:\d+\/media\/[^/]+\/[^/]+$/;
 
 describe('sandbox: variants only received', () => {
-  let server: TestServer;
-  let rx: WebhookReceiver;
-  let files: MediaFileServer;
-  let A: Paired;
-  let B: Paired;
-
-  beforeAll(async () => {
-    rx = await new WebhookReceiver().start();
-    files = await new MediaFileServer().start();
-    server = await startTestServer();
-    A = await server.pairedInstance(`${rx.url}/a`);
-    B = await server.pairedInstance(`${rx.url}/b`);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await rx?.stop();
-    await files?.stop();
-  });
-
-  const received = (messageId: string): Promise<Delivery> =>
-    waitFor(() => rx.deliveries.find((d) => d.path === '/a' && d.body?.type === 'ReceivedCallback' && d.body.messageId === messageId), 10_000, `ReceivedCallback ${messageId}`);
+  const net = new TwoInstances();
+  beforeAll(() => net.start());
+  afterAll(() => net.stop());
+  const { at, received } = net;
 
   let accepted = 0;
 
   /** The contact sends through `path`; the ReceivedCallback A gets for it. */
   async function inbound(path: string, body: Record<string, unknown>): Promise<any> {
-    const res = await A.call('POST', `/sandbox/inbound${path}`, { phone: CONTACT, senderName: 'Maria', ...body });
+    const res = await net.A.call('POST', `/sandbox/inbound${path}`, { phone: CONTACT, senderName: 'Maria', ...body });
     expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(200);
     accepted++;
     expect(res.body).toEqual({ messageId: expect.stringMatching(/^3EB0[0-9A-F]{20}$/), id: res.body.messageId });
-    const got = (await received(res.body.messageId)).body;
-    expect(got).toMatchObject({ phone: CONTACT, fromMe: false, fromApi: false, senderName: 'Maria', instanceId: A.id, connectedPhone: A.phone, isGroup: false });
+    const got = (await received('a', res.body.messageId)).body;
+    expect(got).toMatchObject({ phone: CONTACT, fromMe: false, fromApi: false, senderName: 'Maria', instanceId: net.A.id, connectedPhone: net.A.phone, isGroup: false });
     return got;
   }
-
-  const bytesAt = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
 
   it('cart: order{…} with both seller spellings, the lines, totals and the kept thumbnail', async () => {
     const got = await inbound('/cart', {
       orderId: '422508169684569',
       token: 'AR5d4yUr+DmSzeCR2kUtPEeMfS+eG0O+S/T/17B+oY1mfA==',
       message: 'Entrega amanhã?',
-      thumbnail: files.fileUrl('jpeg', 'cart'),
+      thumbnail: net.files.fileUrl('jpeg', 'cart'),
       products: [
         { productId: '5338924696127051', retailerId: '1242', name: 'Camiseta', price: 59.9, quantity: 2 },
         { productId: '5338924696127052', name: 'Boné', price: 20, quantity: 1, currency: 'BRL' },
@@ -66,8 +46,8 @@ describe('sandbox: variants only received', () => {
       orderId: '422508169684569',
       message: 'Entrega amanhã?',
       orderTitle: 'Camiseta',
-      sellerJid: A.phone,
-      sellerID: A.phone,
+      sellerJid: net.A.phone,
+      sellerID: net.A.phone,
       thumbnailUrl: expect.stringMatching(MEDIA_URL),
       token: 'AR5d4yUr+DmSzeCR2kUtPEeMfS+eG0O+S/T/17B+oY1mfA==',
       currency: 'BRL',
@@ -78,7 +58,7 @@ describe('sandbox: variants only received', () => {
         { quantity: 1, name: 'Boné', productId: '5338924696127052', retailerId: '', price: 20, currencyCode: 'BRL' },
       ],
     });
-    expect(await bytesAt(got.order.thumbnailUrl)).toEqual(SAMPLES.jpeg);
+    expect(await fetchBytes(got.order.thumbnailUrl)).toEqual(SAMPLES.jpeg);
 
     // Defaults: a new order id and token, no thumbnail, the currency given.
     const bare = await inbound('/cart', { currency: 'USD', products: [{ productId: '1', name: 'Mug', price: 7.5, quantity: 4 }] });
@@ -94,7 +74,7 @@ describe('sandbox: variants only received', () => {
       value: 1,
       currencyCode: 'BRL',
       expiration,
-      requestPhone: A.phone,
+      requestPhone: net.A.phone,
       paymentInfo: { receiverPhone: CONTACT, value: 1, currencyCode: 'BRL', status: 'WAITING', transactionStatus: 'COLLECT_SUCCESS' },
     });
     const before = Date.now();
@@ -106,7 +86,7 @@ describe('sandbox: variants only received', () => {
 
   it('payment-sent: sendPayment{paymentInfo{…}}, the instance receiving, complete', async () => {
     const got = await inbound('/payment-sent', { value: 25.5, currency: 'BRL', note: 'pago' });
-    expect(got.sendPayment).toEqual({ paymentInfo: { receiverPhone: A.phone, value: 25.5, currencyCode: 'BRL', status: 'COMPLETE', transactionStatus: 'SUCCESS' } });
+    expect(got.sendPayment).toEqual({ paymentInfo: { receiverPhone: net.A.phone, value: 25.5, currencyCode: 'BRL', status: 'COMPLETE', transactionStatus: 'SUCCESS' } });
     expect(got).not.toHaveProperty('requestPayment');
   });
 
@@ -132,7 +112,7 @@ describe('sandbox: variants only received', () => {
     });
     const thumb = got.externalAdReply.thumbnailUrl;
     expect(thumb).toMatch(MEDIA_URL);
-    expect(await bytesAt(thumb)).toEqual(SAMPLES.png);
+    expect(await fetchBytes(thumb)).toEqual(SAMPLES.png);
     expect(got.text).toEqual({ message: 'Quero saber mais', description: 'Tudo pela metade do preço', title: 'Promoção', url: 'https://fb.me/2Xyz', thumbnailUrl: thumb });
     expect(got.externalAdReply).toEqual({
       title: 'Promoção',
@@ -166,7 +146,7 @@ describe('sandbox: variants only received', () => {
     ];
 
     it('image header, URL/CALL/REPLY buttons', async () => {
-      const got = await inbound('/template', { message: 'message text', title: 'message title', footer: 'message footer', templateId: '811492407484976', header: { image: files.fileUrl('png', 'hdr') }, buttons });
+      const got = await inbound('/template', { message: 'message text', title: 'message title', footer: 'message footer', templateId: '811492407484976', header: { image: net.files.fileUrl('png', 'hdr') }, buttons });
       const url = got.hydratedTemplate.header.image.imageUrl;
       expect(got.hydratedTemplate).toEqual({
         header: { image: { imageUrl: expect.stringMatching(MEDIA_URL), thumbnailUrl: url, caption: '', mimeType: 'image/png', width: 0, height: 0, viewOnce: false } },
@@ -176,7 +156,7 @@ describe('sandbox: variants only received', () => {
         templateId: '811492407484976',
         hydratedButtons: hydrated,
       });
-      expect(await bytesAt(url)).toEqual(SAMPLES.png);
+      expect(await fetchBytes(url)).toEqual(SAMPLES.png);
       expect(got).not.toHaveProperty('buttonsMessage');
     });
 
@@ -192,7 +172,7 @@ describe('sandbox: variants only received', () => {
     });
 
     it('document header: the file name kept; no buttons', async () => {
-      const got = await inbound('/template', { message: 'seu boleto', templateId: '1', header: { document: files.fileUrl('pdf', 'boleto'), fileName: 'boleto.pdf' } });
+      const got = await inbound('/template', { message: 'seu boleto', templateId: '1', header: { document: net.files.fileUrl('pdf', 'boleto'), fileName: 'boleto.pdf' } });
       expect(got.hydratedTemplate).toEqual({
         header: { document: { caption: null, documentUrl: expect.stringMatching(MEDIA_URL), mimeType: 'application/pdf', title: '', pageCount: 0, fileName: 'boleto.pdf' } },
         message: 'seu boleto',
@@ -201,7 +181,7 @@ describe('sandbox: variants only received', () => {
         templateId: '1',
         hydratedButtons: [],
       });
-      expect(await bytesAt(got.hydratedTemplate.header.document.documentUrl)).toEqual(SAMPLES.pdf);
+      expect(await fetchBytes(got.hydratedTemplate.header.document.documentUrl)).toEqual(SAMPLES.pdf);
     });
 
     it('location header (coordinates as strings, as send-location takes them)', async () => {
@@ -228,7 +208,7 @@ describe('sandbox: variants only received', () => {
   });
 
   describe('bad input: 4xx, nothing delivered', () => {
-    const post = (path: string, body: Record<string, unknown>, inst: TestInstance = A) => inst.call('POST', `/sandbox/inbound${path}`, { phone: CONTACT, ...body });
+    const post = (path: string, body: Record<string, unknown>, inst: TestInstance = net.A) => inst.call('POST', `/sandbox/inbound${path}`, { phone: CONTACT, ...body });
     const cart = { products: [{ productId: '1', name: 'Mug', price: 7.5, quantity: 1 }] };
 
     it('schema violations', async () => {
@@ -243,7 +223,7 @@ describe('sandbox: variants only received', () => {
       expectError(await post('/ad-text', { message: 'x', ad: { title: 'T', sourceUrl: 'https://x.test', mediaType: 7 } }), 400, 'validation');
       expectError(await post('/template', { message: 'x', buttons: [{ type: 'COPY', label: 'c' }] }), 400, 'validation');
       expectError(await post('/template', { message: 'x', buttons: [1, 2, 3, 4].map((i) => ({ type: 'REPLY', label: `b${i}` })) }), 400, 'validation');
-      expectError(await A.call('POST', '/sandbox/inbound/cart', cart), 400, 'validation');
+      expectError(await net.A.call('POST', '/sandbox/inbound/cart', cart), 400, 'validation');
     });
 
     it('values the schema cannot check', async () => {
@@ -269,9 +249,9 @@ describe('sandbox: variants only received', () => {
     });
 
     it('who may send: a simulated contact, to a paired sandbox instance', async () => {
-      expectError(await post('/payment-sent', { phone: A.phone, value: 1 }), 400, 'invalid-phone');
-      expectError(await post('/payment-sent', { phone: B.phone, value: 1 }), 409, 'sandbox-instance-phone');
-      const lone = await server.createInstance();
+      expectError(await post('/payment-sent', { phone: net.A.phone, value: 1 }), 400, 'invalid-phone');
+      expectError(await post('/payment-sent', { phone: net.B.phone, value: 1 }), 409, 'sandbox-instance-phone');
+      const lone = await net.server.createInstance();
       expectError(await post('/payment-sent', { value: 1 }, lone), 409, 'not-connected');
     });
 
@@ -279,16 +259,16 @@ describe('sandbox: variants only received', () => {
       const cartMsg = await inbound('/cart', cart);
       const paid = await inbound('/payment-sent', { value: 3 });
       for (const m of [cartMsg, paid]) {
-        expectError(await A.call('POST', '/forward-message', { phone: '5511976541999', messageId: m.messageId, messagePhone: CONTACT }), 400, 'not-forwardable');
+        expectError(await net.A.call('POST', '/forward-message', { phone: '5511976541999', messageId: m.messageId, messagePhone: CONTACT }), 400, 'not-forwardable');
       }
       const declined = await inbound('/payment-declined', { value: 3 });
-      expectError(await A.call('POST', '/send-reaction', { phone: CONTACT, messageId: declined.messageId, reaction: '👍' }), 400, 'wrong-message-type');
+      expectError(await net.A.call('POST', '/send-reaction', { phone: CONTACT, messageId: declined.messageId, reaction: '👍' }), 400, 'wrong-message-type');
     });
 
     it('none of the refused requests reached the webhook', async () => {
       await new Promise((r) => setTimeout(r, 300));
       // One ReceivedCallback per accepted request, none for the refused ones.
-      const fromContact = rx.deliveries.filter((d) => d.path === '/a' && d.body?.type === 'ReceivedCallback' && d.body.phone === CONTACT);
+      const fromContact = at('a', 'ReceivedCallback', (b) => b.phone === CONTACT);
       expect(accepted).toBeGreaterThan(10);
       expect(fromContact.length).toBe(accepted);
     });
