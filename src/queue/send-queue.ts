@@ -1,6 +1,6 @@
 // The durable per-instance FIFO of accepted messages. A message is accepted once its row
 // is committed (fsynced); its ids are generated here and returned to the caller at once.
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Database, QueueRow } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
 import type { MessageContent } from '../engines/engine.js';
@@ -45,6 +45,22 @@ export interface Accepted {
 /** First key of the queue's advisory locks (Postgres). */
 const LOCK_SPACE = 0x6f7a7171; // "ozqq"
 
+const INSERT_COLUMNS = [
+  'instance_id',
+  'zaap_id',
+  'message_id',
+  'phone',
+  'jid',
+  'kind',
+  'payload',
+  'delay_message',
+  'delay_typing',
+  'status',
+  'attempts',
+  'created_at',
+  'last_error',
+] as const satisfies readonly (keyof QueueRow)[];
+
 export class SendQueue {
   private listeners: ((instanceId: string) => void)[] = [];
 
@@ -52,7 +68,12 @@ export class SendQueue {
     private readonly db: Kysely<Database>,
     private readonly limitWhileDisconnected: number,
     private readonly dialect: Dialect = 'sqlite',
-  ) {}
+  ) {
+    const marks = INSERT_COLUMNS.map((_, i) => (dialect === 'postgres' ? `$${i + 1}` : '?'));
+    this.insertSql = `insert into "send_queue" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${marks.join(', ')})`;
+  }
+
+  private readonly insertSql: string;
 
   /** Called after the instance's queue changed (a message added or removed): its worker looks again. */
   onChanged(fn: (instanceId: string) => void): void {
@@ -97,24 +118,25 @@ export class SendQueue {
     if (req.editId) payload.editId = req.editId;
     if (req.forwarded) payload.forwarded = true;
     if (req.quotedIsStatus) payload.quotedIsStatus = true;
-    await db
-      .insertInto('send_queue')
-      .values({
-        instance_id: req.instanceId,
-        zaap_id: zaapId,
-        message_id: messageId,
-        phone: req.phone,
-        jid: req.jid,
-        kind: req.content.type,
-        payload: JSON.stringify(payload),
-        delay_message: req.delayMessage ?? null,
-        delay_typing: req.delayTyping ?? null,
-        status: 'queued',
-        attempts: 0,
-        created_at: Date.now(),
-        last_error: null,
-      })
-      .execute();
+    // The hottest statement of the API, compiled once (building it with the query builder
+    // costs more than running it): the columns of INSERT_COLUMNS, in order.
+    await db.executeQuery(
+      CompiledQuery.raw(this.insertSql, [
+        req.instanceId,
+        zaapId,
+        messageId,
+        req.phone,
+        req.jid,
+        req.content.type,
+        JSON.stringify(payload),
+        req.delayMessage ?? null,
+        req.delayTyping ?? null,
+        'queued',
+        0,
+        Date.now(),
+        null,
+      ]),
+    );
     return { zaapId, messageId, id: messageId };
   }
 

@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider, type Dialect } from './migrations.js';
 import { TxBatcher, setBatcher } from './tx-batcher.js';
+import { DurableSqliteDialect, WalSync } from './durable-sqlite.js';
 
 export interface Store {
   db: Kysely<Database>;
@@ -31,13 +32,16 @@ export async function openStore(opts: { dataDir: string; databaseUrl: string | n
   } else {
     dialect = 'sqlite';
     fs.mkdirSync(opts.dataDir, { recursive: true });
-    const file = new SQLite(path.join(opts.dataDir, 'openzap.db'));
+    const dbFile = path.join(opts.dataDir, 'openzap.db');
+    const file = new SQLite(dbFile);
     file.pragma('journal_mode = WAL');
-    // FULL: every committed transaction (an accepted message, an outbox event) is fsynced.
-    file.pragma('synchronous = FULL');
+    // NORMAL + DurableSqliteDialect: every write (an accepted message, an outbox event) is
+    // fsynced before its caller goes on, as with FULL, but the fsync runs off the event loop
+    // and is shared by concurrent writes (src/store/durable-sqlite.ts).
+    file.pragma('synchronous = NORMAL');
     file.pragma('busy_timeout = 5000');
     file.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+    db = new Kysely<Database>({ dialect: new DurableSqliteDialect(withStatementCache(file), new WalSync(`${dbFile}-wal`)) });
   }
   // Postgres commits on several pool connections at once; SQLite has one writer.
   setBatcher(db, new TxBatcher(db, dialect === 'postgres' ? 4 : 1));

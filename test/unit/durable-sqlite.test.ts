@@ -1,0 +1,90 @@
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DurableSqliteDialect, WalSync } from '../../src/store/durable-sqlite.js';
+import { tempDir } from '../helpers/server.js';
+
+interface T {
+  t: { id: number; v: string };
+}
+
+describe('durable SQLite: every write waits for an fsync of the WAL, off the event loop', () => {
+  let db: Kysely<T> | null = null;
+  afterEach(async () => {
+    await db?.destroy();
+    db = null;
+  });
+
+  async function open() {
+    const file = path.join(tempDir(), 'x.db');
+    const s = new SQLite(file);
+    s.pragma('journal_mode = WAL');
+    s.pragma('synchronous = NORMAL');
+    const wal = new WalSync(`${file}-wal`);
+    db = new Kysely<T>({ dialect: new DurableSqliteDialect(s, wal) });
+    await sql`create table t (id integer primary key, v text not null)`.execute(db);
+    return { db, wal, s };
+  }
+
+  it('an autocommit write and a committed transaction each wait for a new fsync; reads and rollbacks do not', async () => {
+    const { db, wal } = await open();
+    let before = wal.count;
+    await db.insertInto('t').values({ id: 1, v: 'a' }).execute();
+    expect(wal.count).toBe(before + 1);
+
+    before = wal.count;
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('t').values({ id: 2, v: 'b' }).execute();
+      await tx.updateTable('t').set({ v: 'c' }).where('id', '=', 1).execute();
+      expect(wal.count).toBe(before); // nothing is synced before the commit
+    });
+    expect(wal.count).toBe(before + 1);
+
+    before = wal.count;
+    expect(await db.selectFrom('t').selectAll().orderBy('id').execute()).toEqual([
+      { id: 1, v: 'c' },
+      { id: 2, v: 'b' },
+    ]);
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await tx.insertInto('t').values({ id: 3, v: 'x' }).execute();
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(wal.count).toBe(before);
+    expect(await db.selectFrom('t').select('id').where('id', '=', 3).execute()).toEqual([]);
+  });
+
+  it('concurrent writers share fsyncs, and each is answered only after an fsync that began after its write', async () => {
+    const { db, wal } = await open();
+    const before = wal.count;
+    const order: string[] = [];
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      db
+        .insertInto('t')
+        .values({ id: 100 + i, v: 'w' })
+        .execute()
+        .then(() => order.push(`w${i}:${wal.count}`)),
+    );
+    await Promise.all(writes);
+    const syncs = wal.count - before;
+    expect(syncs).toBeGreaterThanOrEqual(1);
+    expect(syncs).toBeLessThan(50); // shared
+    // Every writer saw at least one fsync counted after its own start.
+    for (const o of order) expect(Number(o.split(':')[1])).toBeGreaterThan(before);
+  });
+
+  it('sync() called while an fsync runs waits for the next one', async () => {
+    const { wal, db } = await open();
+    await db.insertInto('t').values({ id: 1, v: 'a' }).execute(); // the log exists
+    const c0 = wal.count;
+    const first = wal.sync();
+    const second = wal.sync(); // the first may have begun before this caller's write
+    const third = wal.sync(); // shares the second
+    await first;
+    expect(wal.count).toBe(c0 + 1);
+    await Promise.all([second, third]);
+    expect(wal.count).toBe(c0 + 2);
+  });
+});
