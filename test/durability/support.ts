@@ -1,15 +1,21 @@
 // Shared pieces of the durability suites: the storage backends (SQLite file, Postgres
 // database) with a way to read their tables after the server stopped, the real server as
-// a child process that can be SIGKILLed, and a webhook receiver that logs every attempt
-// with its headers and can refuse connections, answer errors, or come back on its port.
+// a child process that can be SIGKILLed, a webhook receiver that logs every attempt
+// with its headers and can refuse connections, answer errors, or come back on its port,
+// and sandbox "processes" (store, network, engines) that can be restarted on the same data.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { PG_URL, freshDatabase } from '../helpers/postgres.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { SandboxEngine } from '../../src/engines/sandbox/engine.js';
+import { SandboxNetwork } from '../../src/engines/sandbox/network.js';
+import type { EngineEvents } from '../../src/engines/engine.js';
+import { PG_URL, freshDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { testEnv } from '../helpers/server.js';
 import { call } from '../helpers/http.js';
 
@@ -199,4 +205,127 @@ export async function pairedInstanceAt(url: string, partnerToken: string, hook: 
   const paired = await call('POST', `${path(url)}/sandbox/pair`, { phone });
   if (paired.status !== 200) throw new Error(`pair failed: ${JSON.stringify(paired.body)}`);
   return { id, token, phone, path };
+}
+
+type StatusEvent = EngineEvents['messageStatus'][0];
+type MessageEvent = EngineEvents['message'][0];
+type RevokeEvent = EngineEvents['messageRevoked'][0];
+/** One event of an engine: a message status, a message or a revoke. */
+export type OutboxEvent = { s?: StatusEvent; m?: MessageEvent; r?: RevokeEvent };
+
+/** The outbox of one sandbox instance across every process: what was recorded, in order. */
+export class Outbox {
+  readonly statuses: StatusEvent[] = [];
+  readonly messages: MessageEvent[] = [];
+  readonly revokes: RevokeEvent[] = [];
+  /** The next batch holding a matching event is not recorded (the write fails). */
+  failNext: ((e: OutboxEvent) => boolean) | null = null;
+  failures = 0;
+
+  statusesOf(id: string): string[] {
+    return this.statuses.filter((s) => s.ids.includes(id)).map((s) => s.status);
+  }
+
+  count(id: string, status: string): number {
+    return this.statuses.filter((s) => s.ids.includes(id) && s.status === status).length;
+  }
+}
+
+/** The sandbox instances of a process, by instance id: each one's phone and outbox. */
+export type SandboxInstances = Record<string, { phone: string; outbox: Outbox }>;
+
+/** One OpenZap process: the store, the network and the engines of the given instances. */
+export class SandboxProcess {
+  private constructor(
+    readonly dataDir: string,
+    readonly url: string | null,
+    readonly store: Store,
+    readonly network: SandboxNetwork,
+    readonly engines: Map<string, SandboxEngine>,
+  ) {}
+
+  /** Open the data (SQLite in dataDir when url is null), then run the engines in the order given. */
+  static async start(dataDir: string, url: string | null, delayMs: number, instances: SandboxInstances): Promise<SandboxProcess> {
+    const store = await openStore({ dataDir, databaseUrl: url });
+    const network = new SandboxNetwork(store.db, delayMs);
+    const p = new SandboxProcess(dataDir, url, store, network, new Map());
+    for (const [id, inst] of Object.entries(instances)) await p.run(id, inst.phone, inst.outbox);
+    await network.resume(); // start-up is over, as server.ts does
+    return p;
+  }
+
+  async run(instanceId: string, phone: string, outbox: Outbox): Promise<SandboxEngine> {
+    let pending: OutboxEvent[] = [];
+    const recorded = async () => {
+      const batch = pending;
+      pending = [];
+      const fail = outbox.failNext;
+      if (fail && batch.some(fail)) {
+        outbox.failNext = null;
+        outbox.failures++;
+        throw new Error('simulated: the webhook could not be written');
+      }
+      for (const b of batch) {
+        if (b.s) outbox.statuses.push(b.s);
+        if (b.m) outbox.messages.push(b.m);
+        if (b.r) outbox.revokes.push(b.r);
+      }
+    };
+    const engine = new SandboxEngine(instanceId, this.store.db, this.network, recorded);
+    engine.events.on('messageStatus', (s) => pending.push({ s }));
+    engine.events.on('message', (m) => pending.push({ m }));
+    engine.events.on('messageRevoked', (r) => pending.push({ r }));
+    this.engines.set(instanceId, engine);
+    await engine.connect();
+    if (engine.state().status !== 'connected') await engine.pair(phone);
+    return engine;
+  }
+
+  engine(instanceId: string): SandboxEngine {
+    return this.engines.get(instanceId)!;
+  }
+
+  async stopEngine(instanceId: string): Promise<void> {
+    await this.engines.get(instanceId)?.close();
+    this.engines.delete(instanceId);
+  }
+
+  row(id: string) {
+    return this.store.db.selectFrom('sandbox_messages').select(['status', 'delivered', 'content']).where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The process goes away: timers die with it, nothing else is written. */
+  async stop(): Promise<void> {
+    this.network.close();
+    for (const e of this.engines.values()) await e.close();
+    await this.store.close();
+  }
+}
+
+/** The sandbox processes a test starts; stopAll() (after each test) stops them and drops their databases. */
+export class SandboxRestarts {
+  private readonly running: SandboxProcess[] = [];
+  private readonly drops: Array<() => Promise<void>> = [];
+
+  /** The first process, on fresh data: a new data dir and `db` (SQLite in that dir by default). */
+  first = async (delayMs: number, instances: SandboxInstances, db: TestDatabase = { url: null, drop: async () => undefined }): Promise<SandboxProcess> => {
+    this.drops.push(db.drop);
+    const p = await SandboxProcess.start(fs.mkdtempSync(path.join(os.tmpdir(), 'openzap-sandbox-restarts-')), db.url, delayMs, instances);
+    this.running.push(p);
+    return p;
+  };
+
+  /** Stop the process and start a new one on the same data; engines start in the order given. */
+  again = async (p: SandboxProcess, delayMs: number, instances: SandboxInstances): Promise<SandboxProcess> => {
+    this.running.splice(this.running.indexOf(p), 1);
+    await p.stop();
+    const next = await SandboxProcess.start(p.dataDir, p.url, delayMs, instances);
+    this.running.push(next);
+    return next;
+  };
+
+  stopAll = async (): Promise<void> => {
+    for (const p of this.running.splice(0)) await p.stop();
+    for (const d of this.drops.splice(0)) await d();
+  };
 }

@@ -45,3 +45,13 @@ if (PG_URL) {
     },
   });
 }
+
+/** A database for a test that opens the store itself: url null is SQLite (in the data dir). */
+export interface TestDatabase {
+  url: string | null;
+  drop: () => Promise<void>;
+}
+
+/** For tests that open the store themselves: SQLite always; a fresh Postgres database too when OPENZAP_TEST_DATABASE_URL is set. */
+export const databases: Array<{ name: string; open: () => Promise<TestDatabase> }> = [{ name: 'sqlite', open: async () => ({ url: null, drop: async () => undefined }) }];
+if (PG_URL) databases.push({ name: 'postgres', open: freshDatabase });
