@@ -34,6 +34,7 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
   const store = await openStore({
     ...config,
     onPoolError: (err) => log.warn({ err: err.message }, 'a Postgres connection was lost; the pool reconnects'),
+    onCheckpointError: (message) => log.warn({ err: message }, 'WAL checkpoint failed; it is retried, and SQLite checkpoints by itself past 80 MB'),
   });
   const accounts = new Accounts(store.db);
   const boot = await accounts.bootstrap({ partnerToken: config.partnerToken, clientToken: config.clientToken });

@@ -9,6 +9,7 @@ import type { Database } from './schema.js';
 import { migrationProvider, type Dialect } from './migrations.js';
 import { TxBatcher, setBatcher } from './tx-batcher.js';
 import { DurableSqliteDialect, WalSync } from './durable-sqlite.js';
+import { Checkpointer } from './checkpointer.js';
 
 export interface Store {
   db: Kysely<Database>;
@@ -19,7 +20,12 @@ export interface Store {
 // int8 (bigint) columns hold epoch milliseconds and serial ids: both fit a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export async function openStore(opts: { dataDir: string; databaseUrl: string | null; onPoolError?: (err: Error) => void }): Promise<Store> {
+export async function openStore(opts: {
+  dataDir: string;
+  databaseUrl: string | null;
+  onPoolError?: (err: Error) => void;
+  onCheckpointError?: (message: string) => void;
+}): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
   if (opts.databaseUrl) {
@@ -41,6 +47,9 @@ export async function openStore(opts: { dataDir: string; databaseUrl: string | n
     file.pragma('synchronous = NORMAL');
     file.pragma('busy_timeout = 5000');
     file.pragma('foreign_keys = ON');
+    // Checkpoints run in a worker thread (checkpointer.ts); this connection checkpoints only
+    // as a safety net, once the log holds 20,000 pages (~80 MB).
+    file.pragma('wal_autocheckpoint = 20000');
     db = new Kysely<Database>({ dialect: new DurableSqliteDialect(withStatementCache(file), new WalSync(`${dbFile}-wal`)) });
   }
   // Postgres commits on several pool connections at once; SQLite has one writer.
@@ -52,7 +61,15 @@ export async function openStore(opts: { dataDir: string; databaseUrl: string | n
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
   }
-  return { db, dialect, close: () => db.destroy() };
+  const checkpointer = dialect === 'sqlite' ? new Checkpointer(path.join(opts.dataDir, 'openzap.db'), 1000, opts.onCheckpointError) : null;
+  return {
+    db,
+    dialect,
+    close: async () => {
+      await checkpointer?.close();
+      await db.destroy();
+    },
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
@@ -86,5 +87,33 @@ describe('durable SQLite: every write waits for an fsync of the WAL, off the eve
     expect(wal.count).toBe(c0 + 1);
     await Promise.all([second, third]);
     expect(wal.count).toBe(c0 + 2);
+  });
+});
+
+describe('WAL checkpoints in a worker thread', () => {
+  it('copies the log into the database from the worker, while this connection keeps writing', async () => {
+    const { openStore } = await import('../../src/store/db.js');
+    const { Checkpointer } = await import('../../src/store/checkpointer.js');
+    const dir = tempDir();
+    const store = await openStore({ dataDir: dir, databaseUrl: null });
+    const cp = new Checkpointer(path.join(dir, "openzap.db"), 60_000);
+    try {
+      for (let i = 0; i < 20; i++) {
+        await store.db.insertInto('settings').values({ key: `k${i}`, value: 'x'.repeat(2000) }).execute();
+      }
+      const r = await cp.now();
+      expect(r.ok).toBe(true);
+      expect(r.log).toBeGreaterThan(0); // frames were in the log…
+      expect(r.checkpointed).toBe(r.log); // …and all of them are in the database now
+      // The database file alone (copied without its log) holds the rows.
+      const alone = path.join(tempDir(), 'alone.db');
+      fs.copyFileSync(path.join(dir, 'openzap.db'), alone);
+      const copy = new SQLite(alone, { readonly: true });
+      expect((copy.prepare('select count(*) n from settings where key like ?').get('k%') as { n: number }).n).toBe(20);
+      copy.close();
+    } finally {
+      await cp.close();
+      await store.close();
+    }
   });
 });
