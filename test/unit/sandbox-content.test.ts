@@ -1,105 +1,19 @@
 // The sandbox network carries every kind of message between sandbox instances with the
 // receipts WhatsApp gives: two (or more) SandboxEngines on one SandboxNetwork over a real
 // SQLite store, each with a recorder standing in for the webhook outbox.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/db.js';
-import { newMessageId } from '../../src/domain/ids.js';
-import { SandboxEngine } from '../../src/engines/sandbox/engine.js';
-import { SandboxNetwork } from '../../src/engines/sandbox/network.js';
 import { STATUS_JID, type NetworkMessage } from '../../src/engines/sandbox/wire.js';
-import type { EngineEmitter, EngineEvents, IncomingMessage, MediaRef, MessageContent, MessageKey, OutgoingMessage } from '../../src/engines/engine.js';
+import type { MediaRef, MessageContent, MessageKey } from '../../src/engines/engine.js';
 import type { ContentType } from '../../src/engines/content.js';
 import { waitFor } from '../helpers/http.js';
+import { SandboxWorld, type Peer } from '../helpers/sandbox-world.js';
 
-type StatusEvent = EngineEvents['messageStatus'][0];
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Stands in for the outbox: events count once recorded() took them; failNext drops a batch. */
-class Recorder {
-  readonly messages: IncomingMessage[] = [];
-  readonly statuses: StatusEvent[] = [];
-  failNext: ((ev: StatusEvent | IncomingMessage) => boolean) | null = null;
-  private pending: Array<{ message?: IncomingMessage; status?: StatusEvent }> = [];
+const sandbox = new SandboxWorld();
+afterEach(sandbox.close);
+const { world, peer, stop, row } = sandbox;
 
-  watch(events: EngineEmitter): void {
-    events.on('message', (message) => this.pending.push({ message }));
-    events.on('messageStatus', (status) => this.pending.push({ status }));
-  }
-
-  recorded = async (): Promise<void> => {
-    const batch = this.pending.splice(0);
-    const fail = this.failNext;
-    if (fail && batch.some((b) => fail((b.message ?? b.status)!))) {
-      this.failNext = null;
-      throw new Error('simulated: the webhook could not be written');
-    }
-    for (const b of batch) {
-      if (b.message) this.messages.push(b.message);
-      if (b.status) this.statuses.push(b.status);
-    }
-  };
-
-  statusesOf(id: string): string[] {
-    return this.statuses.filter((s) => s.ids.includes(id)).map((s) => s.status);
-  }
-
-  message(id: string): IncomingMessage | undefined {
-    return this.messages.find((m) => m.id === id);
-  }
-}
-
-interface Peer {
-  engine: SandboxEngine;
-  rec: Recorder;
-  phone: string;
-  jid: string;
-  send(to: string, content: MessageContent, extra?: Partial<OutgoingMessage>): Promise<string>;
-}
-
-let store: Store | null = null;
-let network: SandboxNetwork | null = null;
-const engines: SandboxEngine[] = [];
-
-afterEach(async () => {
-  for (const e of engines.splice(0)) await e.close();
-  network?.close();
-  await store?.close();
-  store = null;
-  network = null;
-});
-
-async function world(receiptDelayMs = 10): Promise<{ db: Store['db']; net: SandboxNetwork }> {
-  store = await openStore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'openzap-sandbox-content-')), databaseUrl: null });
-  network = new SandboxNetwork(store.db, receiptDelayMs);
-  await network.resume();
-  return { db: store.db, net: network };
-}
-
-/** A sandbox instance with its engine running (already paired when it was before). */
-async function peer(name: string, phone: string): Promise<Peer> {
-  const rec = new Recorder();
-  const engine = new SandboxEngine(`INST-${name}`, store!.db, network!, rec.recorded);
-  rec.watch(engine.events);
-  engines.push(engine);
-  await engine.connect();
-  if (engine.state().status !== 'connected') await engine.pair(phone);
-  const send = async (to: string, content: MessageContent, extra: Partial<OutgoingMessage> = {}) => {
-    const id = extra.id ?? newMessageId();
-    await engine.messages.send({ ...extra, id, to, content });
-    return id;
-  };
-  return { engine, rec, phone, jid: `${phone}@s.whatsapp.net`, send };
-}
-
-async function stop(p: Peer): Promise<void> {
-  engines.splice(engines.indexOf(p.engine), 1);
-  await p.engine.close();
-}
-
-const row = (id: string) => store!.db.selectFrom('sandbox_messages').selectAll().where('id', '=', id).executeTakeFirst();
 const media = (id: string, mimeType: string, fileName?: string): MediaRef => ({ id, mimeType, size: 2048, ...(fileName ? { fileName } : {}) });
 
 /** One message of every kind, as instance A builds it for B (keys point at A's chat with B). */

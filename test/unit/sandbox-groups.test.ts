@@ -3,25 +3,18 @@
 // message deleted for everyone reaches a sandbox recipient that had it as messageRevoked.
 // SandboxEngines on one SandboxNetwork over a real store (SQLite, and Postgres when
 // OPENZAP_TEST_DATABASE_URL is set), each with a recorder standing in for the webhook outbox.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/db.js';
 import { newMessageId } from '../../src/domain/ids.js';
 import { SandboxEngine, defaultSandboxPhone } from '../../src/engines/sandbox/engine.js';
-import { SandboxNetwork } from '../../src/engines/sandbox/network.js';
 import { STATUS_JID, SIMULATED_MEMBER_PREFIX, isSimulatedMemberPhone, simulatedGroupMembers, type NetworkMessage } from '../../src/engines/sandbox/wire.js';
-import type { EngineEmitter, EngineEvents, IncomingMessage, MessageContent, OutgoingMessage } from '../../src/engines/engine.js';
+import type { MessageContent } from '../../src/engines/engine.js';
 import { messageStatusCallback } from '../../src/webhooks/payloads.js';
 import { revokeNotification } from '../../src/webhooks/notifications.js';
 import { blankInstanceRow } from '../../src/domain/instances.js';
 import { waitFor } from '../helpers/http.js';
-import { PG_URL, freshDatabase } from '../helpers/postgres.js';
+import { databases } from '../helpers/postgres.js';
+import { SandboxWorld } from '../helpers/sandbox-world.js';
 
-type StatusEvent = EngineEvents['messageStatus'][0];
-type RevokeEvent = EngineEvents['messageRevoked'][0];
-type Recorded = { message?: IncomingMessage; status?: StatusEvent; revoke?: RevokeEvent };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const GROUP = '120363000000000001@g.us';
@@ -29,80 +22,9 @@ const OLD_STYLE_GROUP = '5511999990000-1600000000@g.us';
 const voiceNote: MessageContent = { type: 'audio', media: { id: 'MEDIA-VOICE', mimeType: 'audio/ogg; codecs=opus', size: 4096 }, ptt: true, seconds: 3 };
 const song: MessageContent = { type: 'audio', media: { id: 'MEDIA-SONG', mimeType: 'audio/mpeg', size: 4096 }, ptt: false };
 
-/** Stands in for the outbox: events count once recorded() took them; failNext drops a batch, gate holds it. */
-class Recorder {
-  readonly messages: IncomingMessage[] = [];
-  readonly statuses: StatusEvent[] = [];
-  readonly revokes: RevokeEvent[] = [];
-  /** Every event emitted (recorded or not). */
-  readonly emitted: Recorded[] = [];
-  private pending: Recorded[] = [];
-  failNext: ((ev: Recorded) => boolean) | null = null;
-  /** While set, recording waits for it (a slow outbox). */
-  gate: Promise<void> | null = null;
-
-  watch(events: EngineEmitter): void {
-    const add = (ev: Recorded) => {
-      this.emitted.push(ev);
-      this.pending.push(ev);
-    };
-    events.on('message', (message) => add({ message }));
-    events.on('messageStatus', (status) => add({ status }));
-    events.on('messageRevoked', (revoke) => add({ revoke }));
-  }
-
-  recorded = async (): Promise<void> => {
-    const batch = this.pending.splice(0);
-    if (this.gate) await this.gate;
-    const fail = this.failNext;
-    if (fail && batch.some(fail)) {
-      this.failNext = null;
-      throw new Error('simulated: the webhook could not be written');
-    }
-    for (const b of batch) {
-      if (b.message) this.messages.push(b.message);
-      if (b.status) this.statuses.push(b.status);
-      if (b.revoke) this.revokes.push(b.revoke);
-    }
-  };
-
-  statusesOf(id: string): StatusEvent[] {
-    return this.statuses.filter((s) => s.ids.includes(id));
-  }
-
-  /** [status, participant] of each receipt for `id`, SENT included. */
-  receiptsOf(id: string): Array<[string, string | undefined]> {
-    return this.statusesOf(id).map((s) => [s.status, s.participant]);
-  }
-}
-
-interface Peer {
-  engine: SandboxEngine;
-  rec: Recorder;
-  phone: string;
-  jid: string;
-  send(to: string, content: MessageContent, extra?: Partial<OutgoingMessage>): Promise<string>;
-}
-
-const backends: Array<{ name: string; open: () => Promise<{ url: string | null; drop: () => Promise<void> }> }> = [
-  { name: 'sqlite', open: async () => ({ url: null, drop: async () => undefined }) },
-];
-if (PG_URL) backends.push({ name: 'postgres', open: freshDatabase });
-
-let store: Store | null = null;
-let network: SandboxNetwork | null = null;
-let drop: (() => Promise<void>) | null = null;
-const engines: SandboxEngine[] = [];
-
-afterEach(async () => {
-  for (const e of engines.splice(0)) await e.close();
-  network?.close();
-  await store?.close();
-  await drop?.();
-  store = null;
-  network = null;
-  drop = null;
-});
+const sandbox = new SandboxWorld();
+afterEach(sandbox.close);
+const { peer, stop, row } = sandbox;
 
 const memberJid = (phone: string) => `${phone}@s.whatsapp.net`;
 const inst = blankInstanceRow({ id: 'A'.repeat(32), token: 'T'.repeat(32), account_id: 'ACC', name: 'test', engine: 'sandbox', created_at: 0, payment_status: 'PAID', phone: null });
@@ -125,37 +47,8 @@ describe('simulated group members', () => {
   });
 });
 
-describe.each(backends)('sandbox groups and revokes ($name)', (backend) => {
-  async function world(receiptDelayMs = 10): Promise<{ db: Store['db']; net: SandboxNetwork }> {
-    const b = await backend.open();
-    drop = b.drop;
-    store = await openStore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'openzap-sandbox-groups-')), databaseUrl: b.url });
-    network = new SandboxNetwork(store.db, receiptDelayMs);
-    await network.resume();
-    return { db: store.db, net: network };
-  }
-
-  async function peer(name: string, phone: string): Promise<Peer> {
-    const rec = new Recorder();
-    const engine = new SandboxEngine(`INST-${name}`, store!.db, network!, rec.recorded);
-    rec.watch(engine.events);
-    engines.push(engine);
-    await engine.connect();
-    if (engine.state().status !== 'connected') await engine.pair(phone);
-    const send = async (to: string, content: MessageContent, extra: Partial<OutgoingMessage> = {}) => {
-      const id = extra.id ?? newMessageId();
-      await engine.messages.send({ ...extra, id, to, content });
-      return id;
-    };
-    return { engine, rec, phone, jid: `${phone}@s.whatsapp.net`, send };
-  }
-
-  async function stop(p: Peer): Promise<void> {
-    engines.splice(engines.indexOf(p.engine), 1);
-    await p.engine.close();
-  }
-
-  const row = (id: string) => store!.db.selectFrom('sandbox_messages').selectAll().where('id', '=', id).executeTakeFirst();
+describe.each(databases)('sandbox groups and revokes ($name)', (backend) => {
+  const world = async (receiptDelayMs = 10) => sandbox.world(receiptDelayMs, await backend.open());
   const contentOf = async (id: string) => JSON.parse((await row(id))!.content) as NetworkMessage;
 
   describe('groups', () => {
@@ -169,8 +62,8 @@ describe.each(backends)('sandbox groups and revokes ($name)', (backend) => {
       expect(a.engine.messages.unsupportedReason(text, 'not-a-group@g.us')).toMatch(/not a group id/);
       await expect(a.send('not-a-group@g.us', text)).rejects.toMatchObject({ statusCode: 501 });
 
-      const other = new SandboxEngine('INST-R', store!.db, network!);
-      engines.push(other);
+      const other = new SandboxEngine('INST-R', sandbox.store!.db, sandbox.network!);
+      sandbox.engines.push(other);
       await other.connect();
       await expect(other.pair(simulatedGroupMembers(GROUP)[0])).rejects.toMatchObject({ statusCode: 409, error: 'phone-reserved' });
       expect(other.state().status).toBe('qr');
@@ -181,13 +74,13 @@ describe.each(backends)('sandbox groups and revokes ($name)', (backend) => {
       const a = await peer('A', '5500200000011');
       const members = simulatedGroupMembers(GROUP);
       const id = await a.send(GROUP, { type: 'text', text: 'hello group' });
-      const sent = a.rec.statusesOf(id)[0];
+      const sent = a.rec.statusEventsOf(id)[0];
       expect(sent).toMatchObject({ status: 'SENT', chatJid: GROUP, ids: [id], device: 0 });
       expect(sent.participant).toBeUndefined();
 
-      await waitFor(() => a.rec.statusesOf(id).filter((s) => s.status === 'READ').length === 3, 5000, 'READ from every member');
+      await waitFor(() => a.rec.statusEventsOf(id).filter((s) => s.status === 'READ').length === 3, 5000, 'READ from every member');
       await sleep(100); // nothing else is due
-      const receipts = a.rec.statusesOf(id).slice(1);
+      const receipts = a.rec.statusEventsOf(id).slice(1);
       expect(receipts).toHaveLength(6);
       for (const r of receipts) expect(r).toMatchObject({ chatJid: GROUP, ids: [id], device: 0 });
       for (const m of members) {
@@ -215,8 +108,8 @@ describe.each(backends)('sandbox groups and revokes ($name)', (backend) => {
       const members = simulatedGroupMembers(OLD_STYLE_GROUP);
       const voice = await a.send(OLD_STYLE_GROUP, voiceNote);
       const music = await a.send(OLD_STYLE_GROUP, song);
-      await waitFor(() => a.rec.statusesOf(voice).filter((s) => s.status === 'PLAYED').length === 3, 5000, 'PLAYED from every member');
-      await waitFor(() => a.rec.statusesOf(music).filter((s) => s.status === 'READ').length === 3, 5000, 'READ of the song');
+      await waitFor(() => a.rec.statusEventsOf(voice).filter((s) => s.status === 'PLAYED').length === 3, 5000, 'PLAYED from every member');
+      await waitFor(() => a.rec.statusEventsOf(music).filter((s) => s.status === 'READ').length === 3, 5000, 'READ of the song');
       await sleep(100);
       for (const m of members) {
         expect(a.rec.receiptsOf(voice).filter(([, p]) => p === memberJid(m))).toEqual([
@@ -237,7 +130,7 @@ describe.each(backends)('sandbox groups and revokes ($name)', (backend) => {
       const a = await peer('A', '5500200000031');
       const members = simulatedGroupMembers(GROUP);
       const id = await a.send(GROUP, voiceNote);
-      await waitFor(() => a.rec.statusesOf(id).filter((s) => s.status === 'PLAYED').length === 3, 5000, 'PLAYED');
+      await waitFor(() => a.rec.statusEventsOf(id).filter((s) => s.status === 'PLAYED').length === 3, 5000, 'PLAYED');
       const before = a.rec.statuses.length;
       await a.engine.messages.read(GROUP, [id]);
       await a.engine.messages.played(GROUP, [id]);
@@ -274,10 +167,10 @@ describe.each(backends)('sandbox groups and revokes ($name)', (backend) => {
       await a.engine.messages.send({ id, to: GROUP, content: { type: 'text', text: 'once' } });
       const retry = await a.engine.messages.send({ id, to: GROUP, content: { type: 'text', text: 'once' } });
       expect(retry.duplicate).toBe(true);
-      await waitFor(() => a.rec.statusesOf(id).filter((s) => s.status === 'READ').length === 3, 5000, 'READ');
+      await waitFor(() => a.rec.statusEventsOf(id).filter((s) => s.status === 'READ').length === 3, 5000, 'READ');
       await sleep(100);
-      expect(a.rec.statusesOf(id).filter((s) => s.status === 'RECEIVED')).toHaveLength(3);
-      expect(a.rec.statusesOf(id).filter((s) => s.status === 'READ')).toHaveLength(3);
+      expect(a.rec.statusEventsOf(id).filter((s) => s.status === 'RECEIVED')).toHaveLength(3);
+      expect(a.rec.statusEventsOf(id).filter((s) => s.status === 'READ')).toHaveLength(3);
       expect(await db.selectFrom('sandbox_messages').select('id').where('id', 'like', `${id}%`).execute()).toHaveLength(4);
     });
   });
@@ -297,8 +190,8 @@ describe.each(backends)('sandbox groups and revokes ($name)', (backend) => {
       const id = await a.send(GROUP, { type: 'text', text: 'answered in private' }, { quotedId: 'GROUP-QUESTION', privateAnswer: true });
       expect(await row(id)).toMatchObject({ to_phone: '5511977776666', status: expect.any(String) });
       expect((await contentOf(id)).quotedId).toBe('GROUP-QUESTION');
-      await waitFor(() => a.rec.statusesOf(id).some((s) => s.status === 'READ'), 5000, 'READ');
-      expect(a.rec.statusesOf(id).map((s) => [s.status, s.chatJid, s.participant])).toEqual([
+      await waitFor(() => a.rec.statusEventsOf(id).some((s) => s.status === 'READ'), 5000, 'READ');
+      expect(a.rec.statusEventsOf(id).map((s) => [s.status, s.chatJid, s.participant])).toEqual([
         ['SENT', author, undefined],
         ['RECEIVED', author, undefined],
         ['READ', author, undefined],
