@@ -62,7 +62,7 @@ const INSERT_COLUMNS = [
 ] as const satisfies readonly (keyof QueueRow)[];
 
 export class SendQueue {
-  private listeners: ((instanceId: string) => void)[] = [];
+  private listeners: ((instanceId: string, change: 'added' | 'removed') => void)[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -76,12 +76,12 @@ export class SendQueue {
   private readonly insertSql: string;
 
   /** Called after the instance's queue changed (a message added or removed): its worker looks again. */
-  onChanged(fn: (instanceId: string) => void): void {
+  onChanged(fn: (instanceId: string, change: 'added' | 'removed') => void): void {
     this.listeners.push(fn);
   }
 
-  private changed(instanceId: string): void {
-    for (const fn of this.listeners) fn(instanceId);
+  private changed(instanceId: string, change: 'added' | 'removed'): void {
+    for (const fn of this.listeners) fn(instanceId, change);
   }
 
   async enqueue(req: EnqueueRequest, connected: boolean): Promise<Accepted> {
@@ -105,7 +105,7 @@ export class SendQueue {
       );
     }
     messagesAccepted.inc();
-    this.changed(req.instanceId);
+    this.changed(req.instanceId, 'added');
     return outcome;
   }
 
@@ -173,7 +173,7 @@ export class SendQueue {
       .where('status', '=', 'queued')
       .executeTakeFirst();
     const n = Number(r.numDeletedRows);
-    if (n > 0) this.changed(instanceId); // a worker waiting on a removed head's delay looks again
+    if (n > 0) this.changed(instanceId, 'removed'); // a worker waiting on a removed head's delay looks again
     return n;
   }
 
@@ -193,7 +193,7 @@ export class SendQueue {
       .where('status', '=', 'queued')
       .executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) return 'sending';
-    this.changed(instanceId);
+    this.changed(instanceId, 'removed');
     return 'removed';
   }
 

@@ -39,9 +39,14 @@ class Drainer {
     private readonly w: QueueWorker,
   ) {}
 
-  kick(): void {
+  /**
+   * Look at the queue again. `interrupt`: cut a wait short (the head may have changed: a
+   * removal, a reconnect); a message appended behind the head needs no interruption — the
+   * wait under way is for the head, and the loop reads the queue again when it ends.
+   */
+  kick(interrupt = true): void {
     this.dirty = true;
-    this.interrupt();
+    if (interrupt) this.interrupt();
     if (this.running || this.w.stopped) return;
     this.running = this.run().finally(() => {
       this.running = null;
@@ -160,7 +165,7 @@ export class QueueWorker {
     readonly log: Logger,
     private readonly urls: MediaUrls,
   ) {
-    queue.onChanged((id) => this.kick(id));
+    queue.onChanged((id, change) => this.kick(id, change !== 'added'));
   }
 
   /** Until release(): kicks are only remembered (start-up: the server listens before queues drain). */
@@ -172,7 +177,7 @@ export class QueueWorker {
     for (const id of ids) this.kick(id);
   }
 
-  kick(instanceId: string): void {
+  kick(instanceId: string, interrupt = true): void {
     if (this.stopped) return;
     if (this.held) {
       this.held.add(instanceId);
@@ -183,7 +188,7 @@ export class QueueWorker {
       d = new Drainer(instanceId, this);
       this.drainers.set(instanceId, d);
     }
-    d.kick();
+    d.kick(interrupt);
   }
 
   /** The last send of the instance before this process started (its queue keeps its pace across a restart). */
