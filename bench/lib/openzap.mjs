@@ -191,5 +191,7 @@ export async function postgresAvailable() {
 export function sqliteSync() {
   const src = fs.readFileSync(path.join(ROOT, 'dist', 'store', 'db.js'), 'utf8');
   const m = /synchronous\s*=\s*(\w+)/i.exec(src);
-  return m ? `synchronous=${m[1].toUpperCase()}` : 'synchronous=(not set: SQLite default FULL)';
+  const mode = m ? `synchronous=${m[1].toUpperCase()}` : 'synchronous=(not set: SQLite default FULL)';
+  // DurableSqliteDialect: every write waits for an fsync of the WAL (off the event loop) before its caller goes on.
+  return /DurableSqliteDialect/.test(src) ? `${mode} + an fsync of the WAL before every write is acknowledged (dist/store/durable-sqlite.js)` : mode;
 }
