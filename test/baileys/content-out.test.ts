@@ -1,13 +1,12 @@
 // Every content kind the port can send → the exact Baileys call (sendMessage's AnyMessageContent,
 // or relayMessage for poll votes and event responses), and the WhatsApp message Baileys builds
 // from it (real generation, real media encryption, a fake upload).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { decryptEventResponse, decryptPollVote, generateWAMessageFromContent, proto, type WAMessage } from 'baileys';
-import type { Store } from '../../src/store/db.js';
 import type { MessageContent } from '../../src/engines/content.js';
 import { optionHash } from '../../src/engines/baileys/secret-addons.js';
-import { connectedEngine, ME, ME_JID, settle, type EngineHarness, type FakeSocket } from './fake-socket.js';
+import { useConnectedEngine, portSends, sampleJpeg, upsertOne, ME, ME_JID, type EngineHarness, type FakeSocket } from './fake-socket.js';
 
 const CONTACT_JID = '5511987654321@s.whatsapp.net';
 const CONTACT_LID = '210987654321098@lid';
@@ -16,42 +15,23 @@ const ME_PN = `${ME}@s.whatsapp.net`;
 const ME_LID = '99887766554433@lid';
 const T = 1_760_000_000;
 
-let store: Store;
 let h: EngineHarness;
 let sock: FakeSocket;
-let seq = 0;
 let jpeg: Buffer;
 
+useConnectedEngine((e) => ({ h, sock } = e));
 beforeEach(async () => {
-  ({ store, h, sock } = await connectedEngine());
-  jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c00' } }).jpeg().toBuffer();
-});
-afterEach(async () => {
-  await h.engine.close();
-  await store.close();
+  jpeg = await sampleJpeg();
 });
 
-const nextId = () => `3EB0OUT${String(++seq).padStart(6, '0')}`;
-
-async function send(content: MessageContent, extra: Record<string, unknown> = {}, to = CONTACT_JID) {
-  const id = nextId();
-  const res = await h.engine.messages.send({ id, to, content, ...extra });
-  return { id, res };
-}
+const send = portSends(() => h, '3EB0OUT', CONTACT_JID);
 
 /** The last sendMessage call: [jid, content, options]. */
 const lastCall = () => sock.sendMessage.mock.calls.at(-1)!;
 /** The WhatsApp message Baileys generated for the last call. */
 const lastSent = async () => (await sock.sendMessage.mock.results.at(-1)!.value) as WAMessage;
 
-async function receive(msg: object, key: object = {}) {
-  const m = proto.WebMessageInfo.fromObject(msg) as WAMessage;
-  Object.assign(m.key, key);
-  sock.ev.emit('messages.upsert', { messages: [m], type: 'notify' });
-  await h.engine.idle();
-  await settle();
-  return m;
-}
+const receive = (msg: object, key?: object) => upsertOne(h, sock, msg, key);
 
 describe('media', () => {
   it('image: the stored bytes, caption, MIME type and view-once', async () => {

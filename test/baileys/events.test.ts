@@ -1,12 +1,12 @@
 // Baileys events → port events → Z-API webhook payloads, driven through the package's real
 // event buffer with real proto messages (proto.WebMessageInfo.fromObject).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { proto, type WAMessage } from 'baileys';
 import type { Store } from '../../src/store/db.js';
 import { BaileysStore } from '../../src/engines/baileys/store.js';
 import { messageStatusCallback, presenceChatCallback, receivedCallback } from '../../src/webhooks/payloads.js';
 import type { IncomingMessage } from '../../src/engines/engine.js';
-import { connectedEngine, instanceRow, ME, settle, type EngineHarness, type FakeSocket } from './fake-socket.js';
+import { useConnectedEngine, instanceRow, ME, settle, type EngineHarness, type FakeSocket } from './fake-socket.js';
 
 const INST = instanceRow();
 const CONTACT = '5511987654321';
@@ -39,13 +39,7 @@ async function upsert(msgs: WAMessage[], type: 'notify' | 'append' = 'notify') {
   await settle();
 }
 
-beforeEach(async () => {
-  ({ store, h, sock } = await connectedEngine());
-});
-afterEach(async () => {
-  await h.engine.close();
-  await store.close();
-});
+useConnectedEngine((e) => ({ store, h, sock } = e));
 
 describe('messages.upsert → message → ReceivedCallback', () => {
   it('a conversation text: the exact port event and webhook payload', async () => {

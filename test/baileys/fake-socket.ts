@@ -2,8 +2,9 @@
 // real message generation (generateWAMessage, with real media encryption and a fake upload)
 // for sendMessage, and vi.fn() for every other call, so tests assert the exact Baileys call
 // and drive inbound flows with real events. memoryMedia() is an in-memory MediaPort.
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import pino from 'pino';
+import sharp from 'sharp';
 import {
   generateWAMessage,
   makeEventBuffer,
@@ -15,6 +16,7 @@ import {
   type OrderDetails,
   type UserFacingSocketConfig,
   type WAMediaUploadFunction,
+  type WAMessage,
   type WASocket,
 } from 'baileys';
 import type { Kysely } from 'kysely';
@@ -22,6 +24,7 @@ import { openStore, type Store } from '../../src/store/db.js';
 import type { Database, InstanceRow } from '../../src/store/schema.js';
 import { blankInstanceRow } from '../../src/domain/instances.js';
 import { BaileysEngine, type BaileysEngineOptions } from '../../src/engines/baileys/engine.js';
+import type { MessageContent } from '../../src/engines/content.js';
 import { tempDir } from '../helpers/server.js';
 import type { MediaPort, MediaRef } from '../../src/media/media.js';
 
@@ -210,13 +213,59 @@ export async function connected(h: EngineHarness): Promise<FakeSocket> {
   return h.sockets.last;
 }
 
+export interface ConnectedEngine {
+  store: Store;
+  h: EngineHarness;
+  sock: FakeSocket;
+}
+
 /** The usual start of an engine test: a store, an engine, its connected fake socket, events cleared. */
-export async function connectedEngine(databaseUrl: string | null = null): Promise<{ store: Store; h: EngineHarness; sock: FakeSocket }> {
+export async function connectedEngine(databaseUrl: string | null = null): Promise<ConnectedEngine> {
   const store = await testStore(databaseUrl);
   const h = makeEngine(store.db);
   const sock = await connected(h);
   h.events.length = 0;
   return { store, h, sock };
+}
+
+/**
+ * Before each test, a connected engine (connectedEngine()) handed to `use`; after it, the
+ * engine and its store closed. As in: useConnectedEngine((e) => ({ h, sock } = e));
+ */
+export function useConnectedEngine(use: (e: ConnectedEngine) => void): void {
+  let current: ConnectedEngine | undefined;
+  beforeEach(async () => {
+    current = await connectedEngine();
+    use(current);
+  });
+  afterEach(async () => {
+    await current?.h.engine.close();
+    await current?.store.close();
+    current = undefined;
+  });
+}
+
+/** `send(content, extra?, to?)` through the port of `harness()`, with the ids of a series (`${prefix}000001`, …): the id and the port's answer. */
+export function portSends(harness: () => EngineHarness, prefix: string, defaultTo: string) {
+  let seq = 0;
+  return async (content: MessageContent, extra: Record<string, unknown> = {}, to = defaultTo) => {
+    const id = `${prefix}${String(++seq).padStart(6, '0')}`;
+    const res = await harness().engine.messages.send({ id, to, content, ...extra });
+    return { id, res };
+  };
+}
+
+/** A small real JPEG (64×48, red) for media sends. */
+export const sampleJpeg = (): Promise<Buffer> => sharp({ create: { width: 64, height: 48, channels: 3, background: '#c00' } }).jpeg().toBuffer();
+
+/** WhatsApp delivers `msg` on `sock` (messages.upsert, notify; `key` is merged into its key); resolves once the engine handled it. */
+export async function upsertOne(h: EngineHarness, sock: FakeSocket, msg: object, key: object = {}): Promise<WAMessage> {
+  const m = proto.WebMessageInfo.fromObject(msg) as WAMessage;
+  Object.assign(m.key, key);
+  sock.ev.emit('messages.upsert', { messages: [m], type: 'notify' });
+  await h.engine.idle();
+  await settle();
+  return m;
 }
 
 export function instanceRow(id = 'A'.repeat(32)): InstanceRow {

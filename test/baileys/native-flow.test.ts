@@ -4,13 +4,13 @@
 // uploaded from the media store's bytes; what is refused with 501 and why; and the engine's whole
 // send path (store, retries, replies, SENT) for a native-flow message.
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { proto, type BinaryNode, type WAMessage } from 'baileys';
 import type { Store } from '../../src/store/db.js';
 import type { MediaRef, MessageContent, OrderDetails } from '../../src/engines/content.js';
 import { mapContent } from '../../src/engines/baileys/content-in.js';
-import { connectedEngine, makeEngine, ME, settle, type EngineHarness, type FakeSocket } from './fake-socket.js';
+import { useConnectedEngine, portSends, sampleJpeg, makeEngine, ME, settle, type EngineHarness, type FakeSocket } from './fake-socket.js';
 
 const CONTACT_JID = '5511987654321@s.whatsapp.net';
 const GROUP = '120363025246125486@g.us';
@@ -25,25 +25,14 @@ const MIXED_BIZ: BinaryNode = {
 let store: Store;
 let h: EngineHarness;
 let sock: FakeSocket;
-let seq = 0;
 let jpeg: Buffer;
 
+useConnectedEngine((e) => ({ store, h, sock } = e));
 beforeEach(async () => {
-  ({ store, h, sock } = await connectedEngine());
-  jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c00' } }).jpeg().toBuffer();
-});
-afterEach(async () => {
-  await h.engine.close();
-  await store.close();
+  jpeg = await sampleJpeg();
 });
 
-const nextId = () => `3EB0FLOW${String(++seq).padStart(6, '0')}`;
-
-async function send(content: MessageContent, extra: Record<string, unknown> = {}, to = CONTACT_JID) {
-  const id = nextId();
-  const res = await h.engine.messages.send({ id, to, content, ...extra });
-  return { id, res };
-}
+const send = portSends(() => h, '3EB0FLOW', CONTACT_JID);
 
 /** The last relayMessage call: [jid, message, options]. */
 const lastRelay = () => sock.relayMessage.mock.calls.at(-1)!;

@@ -1,25 +1,17 @@
 // The kinds OpenZap only receives (customer carts, payment requests, payments, declines) are
 // refused before they are queued, with the reason; a received ad text forwarded goes out as a
 // plain text (the ad attribution is WhatsApp's, not the sender's).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/db.js';
+import { describe, expect, it } from 'vitest';
 import type { MessageContent } from '../../src/engines/content.js';
-import { connectedEngine, type EngineHarness, type FakeSocket } from './fake-socket.js';
+import { useConnectedEngine, type EngineHarness, type FakeSocket } from './fake-socket.js';
 
 const CONTACT_JID = '5511987654321@s.whatsapp.net';
 const payment = { value: 1, currency: 'BRL', status: 'WAITING', transactionStatus: 'COLLECT_SUCCESS' };
 
-let store: Store;
 let h: EngineHarness;
 let sock: FakeSocket;
 
-beforeEach(async () => {
-  ({ store, h, sock } = await connectedEngine());
-});
-afterEach(async () => {
-  await h.engine.close();
-  await store.close();
-});
+useConnectedEngine((e) => ({ h, sock } = e));
 
 describe('received-only kinds through Baileys', () => {
   it.each<[string, MessageContent]>([

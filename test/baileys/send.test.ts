@@ -1,10 +1,10 @@
 // Port sends → the exact Baileys calls (sendMessage content and options, presence, read
 // receipts, profile), with real message generation behind the fake sendMessage.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { proto, type WAMessage } from 'baileys';
 import type { Store } from '../../src/store/db.js';
 import { mediaInput } from '../../src/engines/baileys/send.js';
-import { connectedEngine, makeEngine, ME, ME_JID, settle, type EngineHarness, type FakeSocket } from './fake-socket.js';
+import { useConnectedEngine, upsertOne, makeEngine, ME, ME_JID, settle, type EngineHarness, type FakeSocket } from './fake-socket.js';
 
 const CONTACT_JID = '5511987654321@s.whatsapp.net';
 const CONTACT_LID = '210987654321098@lid';
@@ -14,22 +14,9 @@ let store: Store;
 let h: EngineHarness;
 let sock: FakeSocket;
 
-beforeEach(async () => {
-  ({ store, h, sock } = await connectedEngine());
-});
-afterEach(async () => {
-  await h.engine.close();
-  await store.close();
-});
+useConnectedEngine((e) => ({ store, h, sock } = e));
 
-async function receive(msg: object, key: object = {}) {
-  const m = proto.WebMessageInfo.fromObject(msg) as WAMessage;
-  Object.assign(m.key, key);
-  sock.ev.emit('messages.upsert', { messages: [m], type: 'notify' });
-  await h.engine.idle();
-  await settle();
-  return m;
-}
+const receive = (msg: object, key?: object) => upsertOne(h, sock, msg, key);
 
 describe('messages.send', () => {
   it('sends text with the pre-generated message id and reports SENT', async () => {
