@@ -3,7 +3,8 @@
 // before the message is queued, so a bad file is a 4xx now, not a failed send later.
 import { Type } from '@sinclair/typebox';
 import { mimeForExtension } from '../../../media/mime.js';
-import { Delays, MB, MediaInput, Phone, ReplyTo, defineKind, delays, type BuildContext } from './kinds.js';
+import type { MediaRef, MessageContent } from '../../../engines/content.js';
+import { Delays, MB, MediaInput, Phone, ReplyTo, defineKind, delays, type BuildContext, type MediaOptions, type Outgoing } from './kinds.js';
 
 // The documentation defers to WhatsApp's own limits: 16 MB for photos, videos and voice
 // notes, 100 KB–500 KB stickers (1 MB allowed here for unconverted PNGs), documents up to the
@@ -12,10 +13,25 @@ export const LIMITS = { image: 16 * MB, sticker: 1 * MB, video: 16 * MB, audio: 
 
 const Caption = (what: string) => Type.Optional(Type.String({ maxLength: 65_536, description: what }));
 const caption = (c: string | undefined) => (c ? { caption: c } : {});
+const viewOnce = (v: boolean | undefined) => (v ? { viewOnce: true } : {});
+const Async = Type.Optional(Type.Boolean({ description: 'Accepted; OpenZap always answers right after the file is stored (see docs/compatibility.md)' }));
 
-async function replyTo(ctx: BuildContext, id: string | undefined): Promise<string | undefined> {
-  if (id) await ctx.message(id, 'messageId');
-  return id;
+/**
+ * What every media send does: the chat, the quoted message checked, the file fetched or
+ * decoded into the media store, then the content built around the stored file.
+ */
+async function mediaMessage(
+  b: { phone: string; messageId?: string; delayMessage?: number; delayTyping?: number },
+  ctx: BuildContext,
+  input: string,
+  opts: MediaOptions,
+  content: (media: MediaRef) => MessageContent,
+): Promise<Outgoing> {
+  const jid = ctx.chat(b.phone);
+  const quotedId = b.messageId;
+  if (quotedId) await ctx.message(quotedId, 'messageId');
+  const media = await ctx.media(input, opts);
+  return { jid, content: content(media), ...delays(b), quotedId };
 }
 
 const sendImage = defineKind({
@@ -23,12 +39,8 @@ const sendImage = defineKind({
   summary: 'Send an image',
   doc: 2055,
   body: Type.Object({ phone: Phone, image: MediaInput('The image'), caption: Caption('Caption'), viewOnce: Type.Optional(Type.Boolean()), ...ReplyTo, ...Delays }),
-  async build(b, ctx) {
-    const jid = ctx.chat(b.phone);
-    const quotedId = await replyTo(ctx, b.messageId);
-    const media = await ctx.media(b.image, { field: 'image', expect: 'image/', maxBytes: LIMITS.image });
-    return { jid, content: { type: 'image', media, ...caption(b.caption), ...(b.viewOnce ? { viewOnce: true } : {}) }, ...delays(b), quotedId };
-  },
+  build: (b, ctx) =>
+    mediaMessage(b, ctx, b.image, { field: 'image', expect: 'image/', maxBytes: LIMITS.image }, (media) => ({ type: 'image', media, ...caption(b.caption), ...viewOnce(b.viewOnce) })),
 });
 
 const sendSticker = defineKind({
@@ -36,12 +48,12 @@ const sendSticker = defineKind({
   summary: 'Send a sticker',
   doc: 2155,
   body: Type.Object({ phone: Phone, sticker: MediaInput('The sticker image'), stickerAuthor: Type.Optional(Type.String({ maxLength: 128 })), ...ReplyTo, ...Delays }),
-  async build(b, ctx) {
-    const jid = ctx.chat(b.phone);
-    const quotedId = await replyTo(ctx, b.messageId);
-    const media = await ctx.media(b.sticker, { field: 'sticker', expect: 'image/', maxBytes: LIMITS.sticker });
-    return { jid, content: { type: 'sticker', media, ...(b.stickerAuthor ? { author: b.stickerAuthor } : {}) }, ...delays(b), quotedId };
-  },
+  build: (b, ctx) =>
+    mediaMessage(b, ctx, b.sticker, { field: 'sticker', expect: 'image/', maxBytes: LIMITS.sticker }, (media) => ({
+      type: 'sticker',
+      media,
+      ...(b.stickerAuthor ? { author: b.stickerAuthor } : {}),
+    })),
 });
 
 const sendGif = defineKind({
@@ -49,13 +61,9 @@ const sendGif = defineKind({
   summary: 'Send a GIF (an MP4 played as a looping GIF)',
   doc: 2252,
   body: Type.Object({ phone: Phone, gif: MediaInput('The GIF, as an MP4 file'), caption: Caption('Caption'), ...ReplyTo, ...Delays }),
-  async build(b, ctx) {
-    const jid = ctx.chat(b.phone);
-    const quotedId = await replyTo(ctx, b.messageId);
-    // "The file must be an mp4": WhatsApp GIFs are MP4 videos played in a loop.
-    const media = await ctx.media(b.gif, { field: 'gif', expect: 'video/mp4', maxBytes: LIMITS.video });
-    return { jid, content: { type: 'video', media, gif: true, ...caption(b.caption) }, ...delays(b), quotedId };
-  },
+  // "The file must be an mp4": WhatsApp GIFs are MP4 videos played in a loop.
+  build: (b, ctx) =>
+    mediaMessage(b, ctx, b.gif, { field: 'gif', expect: 'video/mp4', maxBytes: LIMITS.video }, (media) => ({ type: 'video', media, gif: true, ...caption(b.caption) })),
 });
 
 const sendAudio = defineKind({
@@ -67,22 +75,19 @@ const sendAudio = defineKind({
     audio: MediaInput('The audio'),
     viewOnce: Type.Optional(Type.Boolean()),
     waveform: Type.Optional(Type.Boolean({ description: 'Show a waveform' })),
-    async: Type.Optional(Type.Boolean({ description: 'Accepted; OpenZap always answers right after the file is stored (see docs/compatibility.md)' })),
+    async: Async,
     ...ReplyTo,
     ...Delays,
   }),
-  async build(b, ctx) {
-    const jid = ctx.chat(b.phone);
-    const quotedId = await replyTo(ctx, b.messageId);
-    const media = await ctx.media(b.audio, { field: 'audio', expect: 'audio/', maxBytes: LIMITS.audio });
-    return {
-      jid,
-      // Z-API sends every audio as a voice note (PTT).
-      content: { type: 'audio', media, ptt: true, ...(b.viewOnce ? { viewOnce: true } : {}), ...(b.waveform ? { waveform: true } : {}) },
-      ...delays(b),
-      quotedId,
-    };
-  },
+  // Z-API sends every audio as a voice note (PTT).
+  build: (b, ctx) =>
+    mediaMessage(b, ctx, b.audio, { field: 'audio', expect: 'audio/', maxBytes: LIMITS.audio }, (media) => ({
+      type: 'audio',
+      media,
+      ptt: true,
+      ...viewOnce(b.viewOnce),
+      ...(b.waveform ? { waveform: true } : {}),
+    })),
 });
 
 const sendVideo = defineKind({
@@ -94,16 +99,12 @@ const sendVideo = defineKind({
     video: MediaInput('The video'),
     caption: Caption('Caption'),
     viewOnce: Type.Optional(Type.Boolean()),
-    async: Type.Optional(Type.Boolean({ description: 'Accepted; OpenZap always answers right after the file is stored (see docs/compatibility.md)' })),
+    async: Async,
     ...ReplyTo,
     ...Delays,
   }),
-  async build(b, ctx) {
-    const jid = ctx.chat(b.phone);
-    const quotedId = await replyTo(ctx, b.messageId);
-    const media = await ctx.media(b.video, { field: 'video', expect: 'video/', maxBytes: LIMITS.video });
-    return { jid, content: { type: 'video', media, ...caption(b.caption), ...(b.viewOnce ? { viewOnce: true } : {}) }, ...delays(b), quotedId };
-  },
+  build: (b, ctx) =>
+    mediaMessage(b, ctx, b.video, { field: 'video', expect: 'video/', maxBytes: LIMITS.video }, (media) => ({ type: 'video', media, ...caption(b.caption), ...viewOnce(b.viewOnce) })),
 });
 
 const sendPtv = defineKind({
@@ -111,12 +112,7 @@ const sendPtv = defineKind({
   summary: 'Send a PTV (round video note)',
   doc: 2517,
   body: Type.Object({ phone: Phone, ptv: MediaInput('The video'), ...ReplyTo, ...Delays }),
-  async build(b, ctx) {
-    const jid = ctx.chat(b.phone);
-    const quotedId = await replyTo(ctx, b.messageId);
-    const media = await ctx.media(b.ptv, { field: 'ptv', expect: 'video/', maxBytes: LIMITS.video });
-    return { jid, content: { type: 'ptv', media }, ...delays(b), quotedId };
-  },
+  build: (b, ctx) => mediaMessage(b, ctx, b.ptv, { field: 'ptv', expect: 'video/', maxBytes: LIMITS.video }, (media) => ({ type: 'ptv', media })),
 });
 
 /** The name the recipient sees: the given one (with the extension added when it has none), else the URL's, else document.<ext>. */
@@ -148,12 +144,14 @@ const sendDocument = defineKind({
     ...Delays,
   }),
   async build(b, ctx) {
-    const jid = ctx.chat(b.phone);
     const ext = ctx.params.extension.toLowerCase();
-    const quotedId = await replyTo(ctx, b.messageId);
     const fileName = documentName(b.fileName, b.document.trim(), ext);
-    const media = await ctx.media(b.document, { field: 'document', maxBytes: LIMITS.document, fileName, mimeType: mimeForExtension(ext) });
-    return { jid, content: { type: 'document', media, fileName, ...caption(b.caption) }, ...delays(b), quotedId };
+    return mediaMessage(b, ctx, b.document, { field: 'document', maxBytes: LIMITS.document, fileName, mimeType: mimeForExtension(ext) }, (media) => ({
+      type: 'document',
+      media,
+      fileName,
+      ...caption(b.caption),
+    }));
   },
 });
 
