@@ -7,8 +7,9 @@ import { badRequest } from '../../domain/errors.js';
 import { fromJid } from '../../domain/phone.js';
 import { sendRoute } from './messages/accept.js';
 import { sameChat } from './messages/context.js';
-import { Delays, MB, MediaInput, Phone, Str, defineKind, delays, type BuildContext } from './messages/kinds.js';
-import { LIMITS } from './messages/media.js';
+import type { MessageContent } from '../../engines/content.js';
+import { Delays, MB, MediaInput, Phone, Str, defineKind, delays, type BuildContext, type Outgoing } from './messages/kinds.js';
+import { LIMITS, caption } from './messages/media.js';
 
 export const STATUS_JID = 'status@broadcast';
 /** WhatsApp's limit for a text status. */
@@ -19,13 +20,16 @@ const STATUS_VIDEO_MAX = 10 * MB;
 const Caption = Type.Optional(Type.String({ maxLength: 1024, description: 'Caption' }));
 const { delayMessage } = Delays;
 
+/** A status post: to status@broadcast, listed in the queue under it. */
+const post = (b: { delayMessage?: number }, content: MessageContent): Outgoing => ({ jid: STATUS_JID, phone: STATUS_JID, content, delayMessage: b.delayMessage || undefined });
+
 const sendTextStatus = defineKind({
   path: '/send-text-status',
   summary: 'Post a text status',
   doc: 13814,
   body: Type.Object({ message: Str(1, STATUS_TEXT_MAX, 'Status text'), delayMessage }),
   async build(b) {
-    return { jid: STATUS_JID, phone: STATUS_JID, content: { type: 'text', text: b.message }, delayMessage: b.delayMessage || undefined };
+    return post(b, { type: 'text', text: b.message });
   },
 });
 
@@ -36,7 +40,7 @@ const sendImageStatus = defineKind({
   body: Type.Object({ image: MediaInput('The image'), caption: Caption, delayMessage }),
   async build(b, ctx) {
     const media = await ctx.media(b.image, { field: 'image', expect: 'image/', maxBytes: LIMITS.image });
-    return { jid: STATUS_JID, phone: STATUS_JID, content: { type: 'image', media, ...(b.caption ? { caption: b.caption } : {}) }, delayMessage: b.delayMessage || undefined };
+    return post(b, { type: 'image', media, ...caption(b.caption) });
   },
 });
 
@@ -47,7 +51,7 @@ const sendVideoStatus = defineKind({
   body: Type.Object({ video: MediaInput('The video'), caption: Caption, delayMessage }),
   async build(b, ctx) {
     const media = await ctx.media(b.video, { field: 'video', expect: 'video/', maxBytes: STATUS_VIDEO_MAX });
-    return { jid: STATUS_JID, phone: STATUS_JID, content: { type: 'video', media, ...(b.caption ? { caption: b.caption } : {}) }, delayMessage: b.delayMessage || undefined };
+    return post(b, { type: 'video', media, ...caption(b.caption) });
   },
 });
 
@@ -66,16 +70,23 @@ async function statusOf(ctx: BuildContext, id: string, poster: string): Promise<
   return m.id;
 }
 
+/** An answer to a status: a message to `phone` quoting the status (checked first), its content made after. */
+async function statusReply(
+  b: { phone: string; statusMessageId: string; delayMessage?: number; delayTyping?: number },
+  ctx: BuildContext,
+  content: () => MessageContent | Promise<MessageContent>,
+): Promise<Outgoing> {
+  const jid = ctx.chat(b.phone);
+  const quotedId = await statusOf(ctx, b.statusMessageId, jid);
+  return { jid, content: await content(), quotedId, quotedIsStatus: true, ...delays(b) };
+}
+
 const replyStatusText = defineKind({
   path: '/reply-status-text',
   summary: 'Answer a status with text',
   doc: 13941,
   body: Type.Object({ phone: Phone, message: Str(1, 65_536, 'The answer'), statusMessageId: StatusMessageId, ...Delays }),
-  async build(b, ctx) {
-    const jid = ctx.chat(b.phone);
-    const quotedId = await statusOf(ctx, b.statusMessageId, jid);
-    return { jid, content: { type: 'text', text: b.message }, quotedId, quotedIsStatus: true, ...delays(b) };
-  },
+  build: (b, ctx) => statusReply(b, ctx, () => ({ type: 'text', text: b.message })),
 });
 
 const replyStatusGif = defineKind({
@@ -83,12 +94,8 @@ const replyStatusGif = defineKind({
   summary: 'Answer a status with a GIF (MP4)',
   doc: 14003,
   body: Type.Object({ phone: Phone, gif: MediaInput('The GIF, as an MP4 file'), statusMessageId: StatusMessageId, ...Delays }),
-  async build(b, ctx) {
-    const jid = ctx.chat(b.phone);
-    const quotedId = await statusOf(ctx, b.statusMessageId, jid);
-    const media = await ctx.media(b.gif, { field: 'gif', expect: 'video/mp4', maxBytes: LIMITS.video });
-    return { jid, content: { type: 'video', media, gif: true }, quotedId, quotedIsStatus: true, ...delays(b) };
-  },
+  build: (b, ctx) =>
+    statusReply(b, ctx, async () => ({ type: 'video', media: await ctx.media(b.gif, { field: 'gif', expect: 'video/mp4', maxBytes: LIMITS.video }), gif: true })),
 });
 
 const replyStatusSticker = defineKind({
@@ -96,12 +103,7 @@ const replyStatusSticker = defineKind({
   summary: 'Answer a status with a sticker',
   doc: 14066,
   body: Type.Object({ phone: Phone, sticker: MediaInput('The sticker image'), statusMessageId: StatusMessageId, ...Delays }),
-  async build(b, ctx) {
-    const jid = ctx.chat(b.phone);
-    const quotedId = await statusOf(ctx, b.statusMessageId, jid);
-    const media = await ctx.media(b.sticker, { field: 'sticker', expect: 'image/', maxBytes: LIMITS.sticker });
-    return { jid, content: { type: 'sticker', media }, quotedId, quotedIsStatus: true, ...delays(b) };
-  },
+  build: (b, ctx) => statusReply(b, ctx, async () => ({ type: 'sticker', media: await ctx.media(b.sticker, { field: 'sticker', expect: 'image/', maxBytes: LIMITS.sticker }) })),
 });
 
 export const statusKinds = [sendTextStatus, sendImageStatus, sendVideoStatus, replyStatusText, replyStatusGif, replyStatusSticker];

@@ -12,7 +12,7 @@ import { Delays, MB, MediaInput, Phone, ReplyTo, defineKind, delays, type BuildC
 export const LIMITS = { image: 16 * MB, sticker: 1 * MB, video: 16 * MB, audio: 16 * MB, document: 2048 * MB };
 
 const Caption = (what: string) => Type.Optional(Type.String({ maxLength: 65_536, description: what }));
-const caption = (c: string | undefined) => (c ? { caption: c } : {});
+export const caption = (c: string | undefined) => (c ? { caption: c } : {});
 const viewOnce = (v: boolean | undefined) => (v ? { viewOnce: true } : {});
 const Async = Type.Optional(Type.Boolean({ description: 'Accepted; OpenZap always answers right after the file is stored (see docs/compatibility.md)' }));
 
