@@ -7,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { badRequest } from '../../../domain/errors.js';
 import { toPhoneDigits } from '../../../domain/phone.js';
 import type { Button } from '../../../engines/content.js';
-import { Delays, Enum, MB, MediaInput, Phone, ReplyTo, Str, defineKind, delays, linkUrl } from './kinds.js';
+import { Delays, Enum, MB, MediaInput, Phone, ReplyTo, Str, defineKind, delays, linkUrl, replyTo } from './kinds.js';
 
 const TEXT_MAX = 65_536;
 const IMAGE_MAX = 16 * MB;
@@ -82,12 +82,12 @@ const sendButtonActions = defineKind({
   async build(b, ctx) {
     const jid = ctx.chat(b.phone);
     const buttons = actionButtons(b.buttonActions, 'buttonActions');
-    if (b.messageId) await ctx.message(b.messageId, 'messageId');
+    const quotedId = await replyTo(ctx, b);
     return {
       jid,
       content: { type: 'buttons', text: b.message, buttons, ...(b.title ? { title: b.title } : {}), ...(b.footer ? { footer: b.footer } : {}) },
       ...delays(b),
-      quotedId: b.messageId,
+      quotedId,
     };
   },
 });
@@ -113,13 +113,13 @@ const sendButtonList = defineKind({
     if (image && video) throw badRequest('buttonList takes an image or a video, not both');
     const buttons: Button[] = b.buttonList.buttons.map((x, i) => ({ id: x.id ?? String(i + 1), kind: 'REPLY', label: x.label }));
     uniqueIds(buttons.map((x) => x.id), 'buttonList.buttons');
-    if (b.messageId) await ctx.message(b.messageId, 'messageId');
+    const quotedId = await replyTo(ctx, b);
     const media = image
       ? { image: await ctx.media(image, { field: 'buttonList.image', expect: 'image/', maxBytes: IMAGE_MAX }) }
       : video
         ? { video: await ctx.media(video, { field: 'buttonList.video', expect: 'video/', maxBytes: 16 * MB }) }
         : {};
-    return { jid, content: { type: 'buttons', text: b.message, buttons, ...media }, ...delays(b), quotedId: b.messageId };
+    return { jid, content: { type: 'buttons', text: b.message, buttons, ...media }, ...delays(b), quotedId };
   },
 });
 
@@ -146,13 +146,13 @@ const sendOptionList = defineKind({
     const l = b.optionList;
     const rows = l.options.map((o, i) => ({ id: o.id ?? String(i + 1), title: o.title, ...(o.description ? { description: o.description } : {}) }));
     uniqueIds(rows.map((r) => r.id), 'optionList.options');
-    if (b.messageId) await ctx.message(b.messageId, 'messageId');
+    const quotedId = await replyTo(ctx, b);
     return {
       jid,
       // Z-API has one untitled group of options: one section named like the list.
       content: { type: 'list', text: b.message, title: l.title, buttonLabel: l.buttonLabel, sections: [{ title: l.title, rows }] },
       ...delays(b),
-      quotedId: b.messageId,
+      quotedId,
     };
   },
 });
@@ -172,13 +172,13 @@ const sendButtonOtp = defineKind({
   }),
   async build(b, ctx) {
     const jid = ctx.chat(b.phone);
-    if (b.messageId) await ctx.message(b.messageId, 'messageId');
+    const quotedId = await replyTo(ctx, b);
     const image = b.image ? await ctx.media(b.image, { field: 'image', expect: 'image/', maxBytes: IMAGE_MAX }) : undefined;
     return {
       jid,
       content: { type: 'otp', text: b.message, code: b.code, buttonText: b.buttonText || 'Copy code', ...(image ? { image } : {}) },
       ...delays(b),
-      quotedId: b.messageId,
+      quotedId,
     };
   },
 });
@@ -239,13 +239,13 @@ const sendCarousel = defineKind({
   async build(b, ctx) {
     const jid = ctx.chat(b.phone);
     const buttons = b.carousel.map((card, i) => actionButtons(card.buttons ?? [], `carousel[${i}].buttons`));
-    if (b.messageId) await ctx.message(b.messageId, 'messageId');
+    const quotedId = await replyTo(ctx, b);
     const cards = [];
     for (const [i, card] of b.carousel.entries()) {
       const image = await ctx.media(card.image, { field: `carousel[${i}].image`, expect: 'image/', maxBytes: IMAGE_MAX });
       cards.push({ text: card.text, image, buttons: buttons[i] });
     }
-    return { jid, content: { type: 'carousel', text: b.message, cards }, ...delays(b), quotedId: b.messageId };
+    return { jid, content: { type: 'carousel', text: b.message, cards }, ...delays(b), quotedId };
   },
 });
 

@@ -129,6 +129,12 @@ export const delays = (b: { delayMessage?: number; delayTyping?: number }) => ({
   delayTyping: b.delayTyping || undefined,
 });
 
+/** The message a body quotes (ReplyTo's messageId), checked to exist: its id, or undefined when it quotes none. */
+export async function replyTo(ctx: BuildContext, b: { messageId?: string }): Promise<string | undefined> {
+  if (b.messageId) await ctx.message(b.messageId, 'messageId');
+  return b.messageId;
+}
+
 /** The key of a stored message as this instance sees it. */
 export function keyOf(m: StoredMessage): MessageKey {
   const key: MessageKey = { id: m.id, chatJid: m.chatJid, fromMe: m.fromMe };

@@ -4,7 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import { mimeForExtension } from '../../../media/mime.js';
 import type { MediaRef, MessageContent } from '../../../engines/content.js';
-import { Delays, MB, MediaInput, Phone, ReplyTo, defineKind, delays, type BuildContext, type MediaOptions, type Outgoing } from './kinds.js';
+import { Delays, MB, MediaInput, Phone, ReplyTo, defineKind, delays, replyTo, type BuildContext, type MediaOptions, type Outgoing } from './kinds.js';
 
 // The documentation defers to WhatsApp's own limits: 16 MB for photos, videos and voice
 // notes, 100 KB–500 KB stickers (1 MB allowed here for unconverted PNGs), documents up to the
@@ -28,8 +28,7 @@ async function mediaMessage(
   content: (media: MediaRef) => MessageContent,
 ): Promise<Outgoing> {
   const jid = ctx.chat(b.phone);
-  const quotedId = b.messageId;
-  if (quotedId) await ctx.message(quotedId, 'messageId');
+  const quotedId = await replyTo(ctx, b);
   const media = await ctx.media(input, opts);
   return { jid, content: content(media), ...delays(b), quotedId };
 }

@@ -4,7 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import { badRequest } from '../../../domain/errors.js';
 import { toJid, toPhoneDigits } from '../../../domain/phone.js';
-import { Delays, Enum, MB, MediaInput, Phone, ReplyTo, Str, coordinate, defineKind, delays, linkUrl } from './kinds.js';
+import { Delays, Enum, MB, MediaInput, Phone, ReplyTo, Str, coordinate, defineKind, delays, linkUrl, replyTo } from './kinds.js';
 
 /** WhatsApp lets a message be edited for 15 minutes after it was sent. */
 export const EDIT_WINDOW_MS = 15 * 60_000;
@@ -35,7 +35,7 @@ const sendText = defineKind({
         throw badRequest(`editMessageId ${m.id} was sent more than 15 minutes ago; WhatsApp no longer allows editing it`, 'edit-window-expired');
       }
     }
-    if (b.messageId) await ctx.message(b.messageId, 'messageId');
+    const quotedId = await replyTo(ctx, b);
     if (b.privateAnswer && !b.messageId) throw badRequest('privateAnswer needs messageId (the group message to answer privately)');
     if (b.privateAnswer && ctx.direction === 'inbound') throw badRequest('privateAnswer: a simulated contact writes one-to-one; there is no group to answer from');
     const mentions = (b.mentioned ?? []).map((m) => toJid(String(m), 'mentioned'));
@@ -50,7 +50,7 @@ const sendText = defineKind({
         ...(groupMentions.length ? { groupMentions } : {}),
       },
       ...delays(b),
-      quotedId: b.messageId,
+      quotedId,
       privateAnswer: b.privateAnswer || undefined,
       editId: b.editMessageId,
     };
@@ -75,7 +75,7 @@ const sendLink = defineKind({
   async build(b, ctx) {
     const jid = ctx.chat(b.phone);
     const url = linkUrl(b.linkUrl, 'linkUrl');
-    if (b.messageId) await ctx.message(b.messageId, 'messageId');
+    const quotedId = await replyTo(ctx, b);
     const image = await ctx.media(b.image, { field: 'image', expect: 'image/', maxBytes: 5 * MB });
     // WhatsApp attaches the preview to the URL found in the text: without it there is nothing to open.
     const text = b.message.includes(url) ? b.message : `${b.message} ${url}`;
@@ -83,7 +83,7 @@ const sendLink = defineKind({
       jid,
       content: { type: 'link', text, url, title: b.title, description: b.linkDescription, image, ...(b.linkType === 'LARGE' ? { large: true } : {}) },
       ...delays(b),
-      quotedId: b.messageId,
+      quotedId,
     };
   },
 });
@@ -107,8 +107,8 @@ const sendLocation = defineKind({
     const jid = ctx.chat(b.phone);
     const latitude = coordinate(b.latitude, 'latitude', 90);
     const longitude = coordinate(b.longitude, 'longitude', 180);
-    if (b.messageId) await ctx.message(b.messageId, 'messageId');
-    return { jid, content: { type: 'location', latitude, longitude, name: b.title, address: b.address }, ...delays(b), quotedId: b.messageId };
+    const quotedId = await replyTo(ctx, b);
+    return { jid, content: { type: 'location', latitude, longitude, name: b.title, address: b.address }, ...delays(b), quotedId };
   },
 });
 
@@ -127,9 +127,9 @@ const sendContact = defineKind({
   async build(b, ctx) {
     const jid = ctx.chat(b.phone);
     const phone = toPhoneDigits(b.contactPhone, 'contactPhone');
-    if (b.messageId) await ctx.message(b.messageId, 'messageId');
+    const quotedId = await replyTo(ctx, b);
     const card = { name: b.contactName, phones: [phone], ...(b.contactBusinessDescription ? { businessDescription: b.contactBusinessDescription } : {}) };
-    return { jid, content: { type: 'contacts', contacts: [card] }, ...delays(b), quotedId: b.messageId };
+    return { jid, content: { type: 'contacts', contacts: [card] }, ...delays(b), quotedId };
   },
 });
 
@@ -157,8 +157,8 @@ const sendContacts = defineKind({
       phones: c.phones.map((p, j) => toPhoneDigits(p, `contacts[${i}].phones[${j}]`)),
       ...(c.businessDescription ? { businessDescription: c.businessDescription } : {}),
     }));
-    if (b.messageId) await ctx.message(b.messageId, 'messageId');
-    return { jid, content: { type: 'contacts', contacts }, ...delays(b), quotedId: b.messageId };
+    const quotedId = await replyTo(ctx, b);
+    return { jid, content: { type: 'contacts', contacts }, ...delays(b), quotedId };
   },
 });
 
