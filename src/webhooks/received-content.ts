@@ -16,6 +16,7 @@ import type {
   PaymentInfo,
 } from '../engines/content.js';
 import { fromJid } from '../domain/phone.js';
+import { vCardOf } from '../domain/vcard.js';
 
 type Obj = Record<string, unknown>;
 /** Media URLs; null for media that could not be kept (an engine reports it with id ''). */
@@ -43,19 +44,6 @@ const otpUrl = (code: string) => `https://www.whatsapp.com/otp/code/?otp_type=CO
 /** The message a reaction, pin or event response points at. */
 function referenced(k: MessageKey): Obj {
   return { messageId: k.id, fromMe: k.fromMe, phone: fromJid(k.chatJid), participant: k.participant ? fromJid(k.participant) : null };
-}
-
-// vCard 3.0 text values escape backslash, comma, semicolon and newlines.
-const vEscape = (s: string) => s.replace(/\\/g, '\\\\').replace(/([,;])/g, '\\$1').replace(/\r?\n/g, '\\n');
-
-/** The vCard WhatsApp clients send for a contact card (TEL with waid, as in the docs' example). */
-function vCardOf(c: ContactCard): string {
-  const name = vEscape(c.name);
-  const lines = ['BEGIN:VCARD', 'VERSION:3.0', `N:;${name};;;`, `FN:${name}`];
-  for (const p of c.phones) lines.push(`TEL;type=CELL;type=VOICE;waid=${p}:+${p}`);
-  if (c.businessDescription) lines.push(`X-WA-BIZ-DESCRIPTION:${vEscape(c.businessDescription)}`);
-  lines.push('END:VCARD');
-  return lines.join('\n');
 }
 
 const contact = (c: ContactCard): Obj => ({ displayName: c.name, vCard: c.vcard ?? vCardOf(c), phones: c.phones });

@@ -16,7 +16,8 @@ import {
   type WAUrlInfo,
 } from 'baileys';
 import { badRequest, notFound, Unsupported } from '../../domain/errors.js';
-import type { ContactCard, MediaRef, MessageContent, MessageKey } from '../content.js';
+import { vCardOf } from '../../domain/vcard.js';
+import type { MediaRef, MessageContent, MessageKey } from '../content.js';
 import { buildNativeFlow, isNativeFlow } from './native-flow.js';
 import { buildEventResponse, buildVote, pollOptions, secretOf, type OwnJids } from './secret-addons.js';
 
@@ -101,20 +102,6 @@ function clean<T extends Record<string, unknown>>(o: T): T {
 }
 
 const FORWARDED: proto.IContextInfo = { isForwarded: true, forwardingScore: 1 };
-
-// vCard 3.0 text values escape backslash, comma, semicolon and newlines.
-const vEscape = (s: string) => s.replace(/\\/g, '\\\\').replace(/([,;])/g, '\\$1').replace(/\r?\n/g, '\\n');
-
-/** The vCard WhatsApp clients send for a contact card: TEL with waid, so "Message" works. */
-export function vCardFor(c: ContactCard): string {
-  if (c.vcard) return c.vcard;
-  const name = vEscape(c.name);
-  const lines = ['BEGIN:VCARD', 'VERSION:3.0', `N:;${name};;;`, `FN:${name}`];
-  for (const p of c.phones) lines.push(`TEL;type=CELL;type=VOICE;waid=${p}:+${p}`);
-  if (c.businessDescription) lines.push(`X-WA-BIZ-DESCRIPTION:${vEscape(c.businessDescription)}`);
-  lines.push('END:VCARD');
-  return lines.join('\n');
-}
 
 /** The key WhatsApp knows a message by: the stored one (LID addressing, participant) when we have it. */
 async function keyOf(target: MessageKey, deps: OutDeps): Promise<WAMessageKey> {
@@ -266,7 +253,7 @@ export async function toOutbound(c: MessageContent, o: OutOptions, deps: OutDeps
     case 'contacts': {
       if (c.contacts.length === 0) throw badRequest('At least one contact is needed');
       const displayName = c.contacts.length === 1 ? c.contacts[0].name : `${c.contacts.length} contacts`;
-      return send({ contacts: { displayName, contacts: c.contacts.map((card) => ({ displayName: card.name, vcard: vCardFor(card) })) } });
+      return send({ contacts: { displayName, contacts: c.contacts.map((card) => ({ displayName: card.name, vcard: card.vcard || vCardOf(card) })) } });
     }
     case 'reaction':
       return send({ react: { text: c.emoji, key: await keyOf(c.target, deps) } }, false);
