@@ -48,22 +48,7 @@ export function sendRoute(app: FastifyInstance, kind: SendKind, tags: string[]):
       const out = await kind.build(body, ctx);
       const why = engine.messages.unsupportedReason(out.content, out.jid);
       if (why) throw new Unsupported(why);
-      return oz.queue.enqueue(
-        {
-          instanceId: inst.id,
-          phone: out.phone ?? String(body.phone),
-          jid: out.jid,
-          content: out.content,
-          delayMessage: out.delayMessage,
-          delayTyping: out.delayTyping,
-          quotedId: out.quotedId,
-          privateAnswer: out.privateAnswer,
-          editId: out.editId,
-          forwarded: out.forwarded,
-          quotedIsStatus: out.quotedIsStatus,
-        },
-        engine.state().status === 'connected',
-      );
+      return oz.queue.enqueue({ ...out, instanceId: inst.id, phone: out.phone ?? String(body.phone) }, engine.state().status === 'connected');
     },
   );
 }

@@ -7,23 +7,15 @@ import { Type, type Static, type TLiteral, type TObject, type TProperties, type 
 import type { ContentType, MediaRef, MessageContent, MessageKey } from '../../../engines/content.js';
 import type { IngestOptions } from '../../../media/media.js';
 import type { InstanceRow } from '../../../store/schema.js';
+import type { EnqueueRequest } from '../../../queue/send-queue.js';
 import { badRequest } from '../../../domain/errors.js';
 
-/** What a build produces: the engine-level message and its queue options. */
-export interface Outgoing {
-  /** The chat the message goes to (a jid; status@broadcast for statuses). */
-  jid: string;
-  content: MessageContent;
-  /** Kept for the queue listing; defaults to the body's phone. */
-  phone?: string;
-  delayMessage?: number;
-  delayTyping?: number;
-  quotedId?: string;
-  privateAnswer?: boolean;
-  editId?: string;
-  forwarded?: boolean;
-  quotedIsStatus?: boolean;
-}
+/**
+ * What a build produces: the queue's request less the instance — the engine-level message,
+ * the chat it goes to (a jid; status@broadcast for statuses) and its queue options. `phone`,
+ * kept for the queue listing, defaults to the body's phone.
+ */
+export type Outgoing = Omit<EnqueueRequest, 'instanceId' | 'phone'> & Partial<Pick<EnqueueRequest, 'phone'>>;
 
 /** A message of the instance's recent-message store (sent through the queue or received). */
 export interface StoredMessage {
