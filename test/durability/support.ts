@@ -18,6 +18,7 @@ import type { EngineEvents } from '../../src/engines/engine.js';
 import { PG_URL, freshDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { testEnv } from '../helpers/server.js';
 import { call } from '../helpers/http.js';
+import { LocalServer } from '../helpers/local-server.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -145,15 +146,9 @@ export interface Attempt {
  * attempts can be matched with the attempt log. stop() refuses connections; start(port)
  * brings it back on the same port; failWith answers every request with that status.
  */
-export class RecordingReceiver {
+export class RecordingReceiver extends LocalServer {
   readonly attempts: Attempt[] = [];
   failWith: number | null = null;
-  port = 0;
-  private server: http.Server | null = null;
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
 
   /** Requests answered with 2xx, in arrival order. */
   get delivered(): Attempt[] {
@@ -161,7 +156,7 @@ export class RecordingReceiver {
   }
 
   async start(port = this.port): Promise<this> {
-    this.server = http.createServer((req, res) => {
+    await this.listen((req, res) => {
       let raw = '';
       req.setEncoding('utf8');
       req.on('data', (c) => (raw += c));
@@ -178,18 +173,8 @@ export class RecordingReceiver {
         res.statusCode = status;
         res.end(status < 300 ? 'ok' : 'fail');
       });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
+    }, port);
     return this;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 }
 

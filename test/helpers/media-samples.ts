@@ -1,7 +1,6 @@
 // Small media files with real magic numbers, and a file server on 127.0.0.1 serving them,
 // for tests that send media by URL (the server must run with OPENZAP_ALLOW_PRIVATE_URLS=true).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { LocalServer } from './local-server.js';
 
 const box = (type: string, body: Buffer) => {
   const head = Buffer.alloc(8);
@@ -37,14 +36,8 @@ export const SAMPLE_MIME: Record<SampleKind, string> = {
 export const dataUri = (kind: SampleKind) => `data:${SAMPLE_MIME[kind]};base64,${SAMPLES[kind].toString('base64')}`;
 
 /** Serves /<name>.<kind> (e.g. /logo.png, /clip.mp4) with the sample of that kind; counts requests. */
-export class MediaFileServer {
-  private server: http.Server | null = null;
-  port = 0;
+export class MediaFileServer extends LocalServer {
   readonly requests: string[] = [];
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
 
   /** URL of a sample: fileUrl('mp4', 'clip') → http://127.0.0.1:port/clip.mp4 */
   fileUrl(kind: SampleKind, name = 'sample'): string {
@@ -52,23 +45,13 @@ export class MediaFileServer {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => {
+    await this.listen((req, res) => {
       this.requests.push(req.url ?? '');
       const m = /\.([a-z0-9]+)(?:\?.*)?$/.exec(req.url ?? '');
       const kind = m?.[1] as SampleKind | undefined;
       if (!kind || !(kind in SAMPLES)) return res.writeHead(404).end();
       res.writeHead(200, { 'content-type': SAMPLE_MIME[kind], 'content-length': SAMPLES[kind].length }).end(SAMPLES[kind]);
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as AddressInfo).port;
     return this;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
   }
 }

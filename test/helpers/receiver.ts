@@ -1,7 +1,7 @@
 // A webhook receiver on 127.0.0.1 that records every delivery, and can be told to fail
 // (HTTP 500) or to go away entirely (connection refused) and come back on the same port.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LocalServer } from './local-server.js';
 
 export interface Delivery {
   path: string;
@@ -11,23 +11,17 @@ export interface Delivery {
   at: number;
 }
 
-export class WebhookReceiver {
+export class WebhookReceiver extends LocalServer {
   readonly deliveries: Delivery[] = [];
   /** Every request seen, including the ones answered with an error. */
   readonly attempts: { path: string; status: number; body: any }[] = [];
-  private server: http.Server | null = null;
-  port = 0;
   /** When set, requests are answered with this status and not recorded as deliveries. */
   failWith: number | null = null;
   /** Fail only requests for which this returns true. */
   failIf: ((body: any) => boolean) | null = null;
 
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
   async start(port = 0): Promise<this> {
-    this.server = http.createServer((req, res) => {
+    await this.listen((req, res) => {
       let raw = '';
       req.setEncoding('utf8');
       req.on('data', (c) => (raw += c));
@@ -49,19 +43,8 @@ export class WebhookReceiver {
         this.deliveries.push({ path, headers: req.headers, raw, body, at: Date.now() });
         res.end('ok');
       });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    }, port);
     return this;
-  }
-
-  /** Close the port: deliveries now get "connection refused". */
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
   of(type: string, pred: (b: any) => boolean = () => true): Delivery[] {
