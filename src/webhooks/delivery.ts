@@ -184,20 +184,31 @@ export class WebhookDelivery {
         .limit(LANE_BATCH)
         .execute();
       if (rows.length === 0) return 'empty';
-      for (const row of rows) {
-        if (this.stopped) return 'blocked';
-        if (row.next_attempt_at > Date.now()) return 'blocked'; // waiting for its retry: the scan re-arms the lane
-        const ok = await this.deliverOne(row);
-        if (!ok) return 'blocked';
+      // Pipelined: the next event of the lane is posted while the outcome of the previous one
+      // is being written (and fsynced). Order holds — a POST starts only after the previous
+      // one succeeded — and a crash before an outcome is written re-delivers from that event
+      // (at least once). Every outcome is written before the lane reads the outbox again or stops.
+      let writing: Promise<void> = Promise.resolve();
+      try {
+        for (const row of rows) {
+          if (this.stopped) return 'blocked';
+          if (row.next_attempt_at > Date.now()) return 'blocked'; // waiting for its retry: the scan re-arms the lane
+          const attempt = row.attempts + 1;
+          const outcome = await this.post(row, attempt);
+          webhookAttempts.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
+          const prev = writing;
+          writing = prev.then(() => this.record(row, attempt, outcome));
+          if (!outcome.ok) return 'blocked';
+        }
+      } finally {
+        await writing;
       }
     }
     return 'blocked';
   }
 
-  private async deliverOne(row: OutboxRow): Promise<boolean> {
-    const attempt = row.attempts + 1;
-    const outcome = await this.post(row, attempt);
-    webhookAttempts.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
+  /** Write an attempt's outcome: delivered, or the next retry (or failed past the horizon). */
+  private async record(row: OutboxRow, attempt: number, outcome: Outcome): Promise<void> {
     const now = Date.now();
     await grouped(this.db).run(async (tx) => {
       await tx
@@ -229,7 +240,6 @@ export class WebhookDelivery {
     if (!outcome.ok) {
       this.log.warn({ outboxId: row.id, instanceId: row.instance_id, attempt, status: outcome.status, error: outcome.error }, 'webhook delivery failed');
     }
-    return outcome.ok;
   }
 
   private async post(row: OutboxRow, attempt: number): Promise<Outcome> {
