@@ -19,6 +19,14 @@ import type SQLite from 'better-sqlite3';
 
 const fsync = (fd: number) => new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
 
+/** fsyncs under way in this process (all stores). */
+const active = new Set<Promise<void>>();
+
+/** Resolves once no fsync is under way or queued (tests that step the event loop wait for the disk too). */
+export async function walSyncsIdle(): Promise<void> {
+  while (active.size > 0) await Promise.allSettled([...active]);
+}
+
 /** Coalescing fsync of one file: sync() resolves after an fsync that began after the call. */
 export class WalSync {
   private fd: number | null = null;
@@ -47,8 +55,10 @@ export class WalSync {
   private start(): Promise<void> {
     const run = this.once().finally(() => {
       if (this.running === run) this.running = null;
+      active.delete(run);
     });
     this.running = run;
+    active.add(run);
     return run;
   }
 

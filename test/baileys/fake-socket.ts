@@ -2,6 +2,7 @@
 // real message generation (generateWAMessage, with real media encryption and a fake upload)
 // for sendMessage, and vi.fn() for every other call, so tests assert the exact Baileys call
 // and drive inbound flows with real events. memoryMedia() is an in-memory MediaPort.
+import { walSyncsIdle } from '../../src/store/durable-sqlite.js';
 import { afterEach, beforeEach, vi } from 'vitest';
 import pino from 'pino';
 import sharp from 'sharp';
@@ -158,8 +159,12 @@ export function fakeSockets() {
 }
 
 /** Let promise chains and database writes finish (setImmediate stays real under our fake timers). */
+/** Let pending work run: turns of the event loop, each also waiting for SQLite's fsyncs under way (store/durable-sqlite.ts). */
 export async function settle(rounds = 30): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < rounds; i++) {
+    await new Promise((r) => setImmediate(r));
+    await walSyncsIdle();
+  }
 }
 
 /** SQLite by default; a Postgres database when a URL is given (see test/helpers/postgres.ts backends). */
