@@ -99,6 +99,63 @@ export interface CallEvent {
   timestamp: number;
 }
 
+/** Group membership changes WhatsApp shows as system messages in the group. */
+export type GroupParticipantNotice = 'GROUP_PARTICIPANT_ADD' | 'GROUP_PARTICIPANT_INVITE' | 'GROUP_PARTICIPANT_REMOVE' | 'GROUP_PARTICIPANT_LEAVE';
+
+/** System messages about a chat's encryption or business status (no parameters). */
+export type ChatNotice = 'E2E_ENCRYPTED' | 'BLUE_MSG_SELF_PREMISE_UNVERIFIED' | 'BLUE_MSG_SELF_PREMISE_VERIFIED' | 'BIZ_MOVE_TO_CONSUMER_APP';
+
+interface NotificationBase {
+  /** WhatsApp's id for the notification when it has one, else one the engine made up. */
+  id: string;
+  /**
+   * Where it happened: the group, the channel, the contact's chat; this account's own jid for
+   * account notifications (profile name and picture, chat labels).
+   */
+  chatJid: string;
+  /** The chat's name when known (group subject, channel name). */
+  chatName?: string | null;
+  /** The person who did it, when it is one (the group participant who added, removed, left, created, asked). */
+  actorJid?: string;
+  actorLid?: string;
+  actorName?: string | null;
+  /** This account did it (on this device or another). */
+  fromMe: boolean;
+  timestamp: number;
+}
+
+/**
+ * Something WhatsApp reports that is not a message: group membership and join requests,
+ * channel admin changes, this account's profile and chat labels, chat system notices. The
+ * kinds are Z-API's `notification` names; jids are phone jids whenever the engine knows them.
+ */
+export type EngineNotification = NotificationBase &
+  (
+    | {
+        /** `requesterJid` asked to join through an invite link, or was added by `actorJid` (not an admin) and awaits approval. */
+        kind: 'MEMBERSHIP_APPROVAL_REQUEST';
+        requesterJid: string;
+        requestMethod: 'invite_link' | 'non_admin_add';
+      }
+    /** `requesterJid`'s pending request is gone: withdrawn by them, or rejected by `actorJid` (an admin). */
+    | { kind: 'REVOKED_MEMBERSHIP_REQUESTS'; requesterJid: string }
+    /** `actorJid` created the group with this account in it. */
+    | { kind: 'GROUP_CREATE'; subject: string }
+    /** `participantJids` were added, invited, removed by `actorJid`, or left (actor = the one who left). */
+    | { kind: GroupParticipantNotice; participantJids: string[] }
+    /** `userJid` became an admin of the channel, or went back to being a subscriber; `role` as WhatsApp names it. */
+    | { kind: 'NEWSLETTER_ADMIN_PROMOTE' | 'NEWSLETTER_ADMIN_DEMOTE'; userJid: string; userLid?: string; role: string }
+    /** This account's profile name changed (on the phone or through the API). */
+    | { kind: 'PROFILE_NAME_UPDATED'; name: string }
+    /** This account's profile picture changed: its new URL, null when it was removed or cannot be fetched. */
+    | { kind: 'PROFILE_PICTURE_UPDATED'; pictureUrl: string | null }
+    /** Labels put on (assigned) or taken off chats by this account. */
+    | { kind: 'CHAT_LABEL_ASSOCIATION'; labels: { chatJid: string; labelId: string; assigned: boolean }[] }
+    | { kind: ChatNotice }
+  );
+
+export type NotificationKind = EngineNotification['kind'];
+
 export interface EngineEvents {
   connection: [{ status: ConnectionStatus; phone: string | null; reason: string | null; loggedOut?: boolean }];
   qr: [{ qr: string }];
@@ -112,6 +169,8 @@ export interface EngineEvents {
    * participant in groups); `fromMe` when this account deleted it from another device.
    */
   messageRevoked: [{ id: string; chatJid: string; senderJid: string; fromMe: boolean; timestamp: number }];
+  /** A notification (see EngineNotification): webhooks report it as a ReceivedCallback with `notification`. */
+  notification: [EngineNotification];
 }
 
 export class EngineEmitter extends EventEmitter<EngineEvents> {}

@@ -148,6 +148,7 @@ export class EngineManager {
     engine.events.on('presence', (ev) => this.track(id, 'presence', withInstance((inst) => sink.presence(inst, ev))));
     engine.events.on('call', (ev) => this.track(id, 'call', withInstance((inst) => sink.call(inst, ev, engine.state().phone))));
     engine.events.on('messageRevoked', (ev) => this.track(id, 'revoke', withInstance((inst) => sink.revoke(inst, ev, engine.state().phone))));
+    engine.events.on('notification', (ev) => this.track(id, 'notification', withInstance((inst) => sink.notification(inst, ev, engine.state().phone))));
   }
 
   /** Received messages join the recent-message store (replies, reads and edits refer to them). */

@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Database, InstanceRow } from '../store/schema.js';
 import type { ConnectionStatus, EngineEvents, IncomingMessage } from '../engines/engine.js';
 import type { WebhookOutbox } from './outbox.js';
-import { callNotification, revokeNotification } from './notifications.js';
+import { callNotification, notificationCallback, revokeNotification } from './notifications.js';
 import {
   connectedCallback,
   disconnectedCallback,
@@ -76,5 +76,10 @@ export class EngineEventSink {
   /** A message deleted for everyone by its sender: a ReceivedCallback with notification REVOKE. */
   revoke(inst: InstanceRow, ev: EngineEvents['messageRevoked'][0], connectedPhone: string | null): Promise<void> {
     return this.guard(() => this.outbox.add(inst, 'ReceivedCallback', revokeNotification(inst, ev, connectedPhone)), inst.id);
+  }
+
+  /** Group, channel, profile, label and chat notices: a ReceivedCallback with `notification` (notifications.ts). */
+  notification(inst: InstanceRow, ev: EngineEvents['notification'][0], connectedPhone: string | null): Promise<void> {
+    return this.guard(() => this.outbox.add(inst, 'ReceivedCallback', notificationCallback(inst, ev, connectedPhone)), inst.id);
   }
 }

@@ -11,8 +11,10 @@
 // REVOKE delivery behind webhook-shapes-observed.md "received_callback/unknown": the
 // notification envelope (expiresAt, referenceMessageId, externalAdReply, callId and code
 // null, notificationParameters []) with messageId = the deleted message, phone = the chat.
+//
+// Everything else an engine reports as a 'notification' event: notificationCallback() below.
 import type { InstanceRow } from '../store/schema.js';
-import type { EngineEvents } from '../engines/engine.js';
+import type { ChatNotice, EngineEvents, EngineNotification } from '../engines/engine.js';
 import { fromJid, isGroupJid, isNewsletterJid } from '../domain/phone.js';
 import type { Payload } from './payloads.js';
 
@@ -98,5 +100,215 @@ export function revokeNotification(inst: InstanceRow, ev: RevokeEvent, connected
   };
   // In a group, who deleted it (as group notifications carry it: catalogue.json "MEMBERSHIP_APPROVAL_REQUEST").
   if (group) body.participantPhone = sender;
+  return body;
+}
+
+// ---- EngineNotification → ReceivedCallback ----
+//
+// Four envelopes, each the documented example's keys (catalogue.json "notification:*"):
+// - group notifications (MEMBERSHIP_APPROVAL_REQUEST, REVOKED_MEMBERSHIP_REQUESTS, GROUP_CREATE,
+//   GROUP_PARTICIPANT_*): the join-request examples, plus chatLid, participantLid, viewOnce and
+//   waitingMessage from the captured GROUP_PARTICIPANT_* deliveries (webhook-shapes-observed.md
+//   "received_callback/group_message"). participantPhone is who did it; notificationParameters
+//   whom it is about (docs/compatibility.md "Notifications").
+// - channel admin changes (NEWSLETTER_ADMIN_PROMOTE/DEMOTE): the channel examples, isNewsletter
+//   false as both documents show it; phone is the channel's jid.
+// - account notifications (PROFILE_NAME_UPDATED, PROFILE_PICTURE_UPDATED, CHAT_LABEL_ASSOCIATION):
+//   phone is the connected number, fromMe true, chatName null, as documented.
+// - chat notices (E2E_ENCRYPTED, BLUE_MSG_*, BIZ_MOVE_TO_CONSUMER_APP): no example in the docs;
+//   the REVOKE envelope above, with notificationParameters [].
+
+type Notice<K extends EngineNotification['kind']> = Extract<EngineNotification, { kind: K }>;
+
+const GROUP_KINDS = new Set<EngineNotification['kind']>([
+  'MEMBERSHIP_APPROVAL_REQUEST',
+  'REVOKED_MEMBERSHIP_REQUESTS',
+  'GROUP_CREATE',
+  'GROUP_PARTICIPANT_ADD',
+  'GROUP_PARTICIPANT_INVITE',
+  'GROUP_PARTICIPANT_REMOVE',
+  'GROUP_PARTICIPANT_LEAVE',
+]);
+
+type GroupNotice = Notice<
+  'MEMBERSHIP_APPROVAL_REQUEST' | 'REVOKED_MEMBERSHIP_REQUESTS' | 'GROUP_CREATE' | 'GROUP_PARTICIPANT_ADD' | 'GROUP_PARTICIPANT_INVITE' | 'GROUP_PARTICIPANT_REMOVE' | 'GROUP_PARTICIPANT_LEAVE'
+>;
+type NewsletterNotice = Notice<'NEWSLETTER_ADMIN_PROMOTE' | 'NEWSLETTER_ADMIN_DEMOTE'>;
+type AccountNotice = Notice<'PROFILE_NAME_UPDATED' | 'PROFILE_PICTURE_UPDATED' | 'CHAT_LABEL_ASSOCIATION'>;
+type ChatNoticeEvent = Notice<ChatNotice>;
+
+const isGroupNotice = (n: EngineNotification): n is GroupNotice => GROUP_KINDS.has(n.kind);
+
+/** The ReceivedCallback for an engine notification. */
+export function notificationCallback(inst: InstanceRow, n: EngineNotification, connectedPhone: string | null): Payload {
+  if (isGroupNotice(n)) return groupNotification(inst, n, connectedPhone);
+  switch (n.kind) {
+    case 'NEWSLETTER_ADMIN_PROMOTE':
+    case 'NEWSLETTER_ADMIN_DEMOTE':
+      return newsletterNotification(inst, n, connectedPhone);
+    case 'PROFILE_NAME_UPDATED':
+    case 'PROFILE_PICTURE_UPDATED':
+    case 'CHAT_LABEL_ASSOCIATION':
+      return accountNotification(inst, n, connectedPhone);
+    default:
+      return chatNotice(inst, n, connectedPhone);
+  }
+}
+
+/** notificationParameters of a group notification: the phones (or subject) it is about. */
+function groupParameters(n: GroupNotice): string[] {
+  switch (n.kind) {
+    case 'MEMBERSHIP_APPROVAL_REQUEST':
+      // Added by a participant who is not an admin: [who added, who was added] ("X added Y", the docs' second example).
+      return n.requestMethod === 'non_admin_add' && n.actorJid && n.actorJid !== n.requesterJid
+        ? [fromJid(n.actorJid), fromJid(n.requesterJid)]
+        : [fromJid(n.requesterJid)];
+    case 'REVOKED_MEMBERSHIP_REQUESTS':
+      return [fromJid(n.requesterJid)];
+    case 'GROUP_CREATE':
+      return [n.subject];
+    default:
+      return n.participantJids.map(fromJid);
+  }
+}
+
+function groupNotification(inst: InstanceRow, n: GroupNotice, connectedPhone: string | null): Payload {
+  const phone = fromJid(n.chatJid);
+  // Who did it; for a join request without an actor, the requester (they asked).
+  const actor = n.actorJid ?? ('requesterJid' in n ? n.requesterJid : undefined);
+  const actorPhone = actor ? fromJid(actor) : '';
+  const body: Payload = {
+    isGroup: true,
+    isNewsletter: false,
+    instanceId: inst.id,
+    messageId: n.id,
+    phone,
+    connectedPhone: connectedPhone ?? '',
+    fromMe: n.fromMe,
+    momment: n.timestamp,
+    expiresAt: null,
+    status: 'RECEIVED',
+    chatName: n.chatName || phone,
+    senderPhoto: null,
+    senderName: n.actorName || actorPhone,
+    photo: null,
+    broadcast: false,
+    participantPhone: actorPhone,
+    chatLid: null,
+    participantLid: n.actorLid ?? null,
+    referenceMessageId: null,
+    externalAdReply: null,
+    forwarded: false,
+    viewOnce: false,
+    waitingMessage: false,
+    type: 'ReceivedCallback',
+    notification: n.kind,
+    notificationParameters: groupParameters(n),
+    callId: null,
+    code: null,
+  };
+  if (n.kind === 'MEMBERSHIP_APPROVAL_REQUEST') body.requestMethod = n.requestMethod;
+  return body;
+}
+
+function newsletterNotification(inst: InstanceRow, n: NewsletterNotice, connectedPhone: string | null): Payload {
+  const phone = fromJid(n.chatJid);
+  const user = fromJid(n.userJid);
+  return {
+    isStatusReply: false,
+    senderLid: n.userLid ?? null,
+    connectedPhone: connectedPhone ?? '',
+    waitingMessage: false,
+    isEdit: false,
+    isGroup: false,
+    isNewsletter: false, // as both documents show it for these two; phone says it is a channel
+    instanceId: inst.id,
+    messageId: n.id,
+    phone,
+    fromMe: n.fromMe,
+    momment: n.timestamp,
+    status: 'RECEIVED',
+    chatName: n.chatName || phone,
+    senderPhoto: null,
+    senderName: '',
+    photo: null,
+    broadcast: false,
+    participantPhone: user,
+    referenceMessageId: null,
+    externalAdReply: null,
+    forwarded: false,
+    type: 'ReceivedCallback',
+    notification: n.kind,
+    notificationParameters: [user, n.role],
+    callId: null,
+  };
+}
+
+function accountNotification(inst: InstanceRow, n: AccountNotice, connectedPhone: string | null): Payload {
+  const phone = connectedPhone || fromJid(n.chatJid);
+  const picture = n.kind === 'PROFILE_PICTURE_UPDATED' ? n.pictureUrl : null;
+  const body: Payload = {
+    isGroup: false,
+    isNewsletter: false,
+    instanceId: inst.id,
+    messageId: n.id,
+    phone,
+    connectedPhone: connectedPhone ?? '',
+    fromMe: true,
+    momment: n.timestamp,
+    expiresAt: null,
+    status: 'RECEIVED',
+    chatName: null,
+    senderPhoto: picture,
+    senderName: (n.kind === 'PROFILE_NAME_UPDATED' ? n.name : n.actorName) || inst.profile_name || phone,
+    photo: picture,
+    broadcast: false,
+    referenceMessageId: null,
+    externalAdReply: null,
+    forwarded: false,
+    type: 'ReceivedCallback',
+    notification: n.kind,
+  };
+  if (n.kind === 'CHAT_LABEL_ASSOCIATION') {
+    body.notificationParameters = n.labels.map((l) => ({ phone: fromJid(l.chatJid), label: l.labelId, assigned: l.assigned }));
+  }
+  body.callId = null;
+  body.code = null;
+  if (n.kind === 'PROFILE_NAME_UPDATED') body.profileName = n.name;
+  if (n.kind === 'PROFILE_PICTURE_UPDATED') body.updatedPhoto = n.pictureUrl;
+  return body;
+}
+
+function chatNotice(inst: InstanceRow, n: ChatNoticeEvent, connectedPhone: string | null): Payload {
+  const group = isGroupJid(n.chatJid);
+  const phone = fromJid(n.chatJid);
+  const actor = n.actorJid ? fromJid(n.actorJid) : phone;
+  const body: Payload = {
+    chatLid: n.chatJid.endsWith('@lid') ? n.chatJid : null,
+    isGroup: group,
+    isNewsletter: isNewsletterJid(n.chatJid),
+    instanceId: inst.id,
+    messageId: n.id,
+    phone,
+    connectedPhone: connectedPhone ?? '',
+    fromMe: n.fromMe,
+    momment: n.timestamp,
+    expiresAt: null,
+    status: 'RECEIVED',
+    chatName: n.chatName || phone,
+    senderPhoto: null,
+    senderName: n.actorName || actor,
+    photo: null,
+    broadcast: false,
+    referenceMessageId: null,
+    externalAdReply: null,
+    forwarded: false,
+    type: 'ReceivedCallback',
+    notification: n.kind,
+    notificationParameters: [],
+    callId: null,
+    code: null,
+  };
+  if (group) body.participantPhone = actor;
   return body;
 }

@@ -6,9 +6,11 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { ApiError, Unsupported, badRequest, conflict } from '../../domain/errors.js';
 import { fromJid, isGroupJid } from '../../domain/phone.js';
+import { newMessageId } from '../../domain/ids.js';
 import {
   EngineEmitter,
   type DeviceInfo,
+  type EngineNotification,
   type EngineState,
   type MessageContent,
   type OutgoingMessage,
@@ -238,8 +240,11 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
 
   profile = {
     setName: async (name: string) => {
-      this.requireOnline();
+      const phone = this.requireOnline();
+      if (name === this.name) return;
       this.name = name;
+      // WhatsApp tells the account's devices about the new name (Baileys: creds.update me.name), through the API too.
+      await this.notify({ kind: 'PROFILE_NAME_UPDATED', id: newMessageId(), chatJid: `${phone}@s.whatsapp.net`, fromMe: true, timestamp: Date.now(), name });
     },
     setDescription: async (_text: string) => {
       this.requireOnline();
@@ -248,6 +253,16 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
       this.requireOnline();
     },
   };
+
+  /**
+   * A notification as WhatsApp would report it to this instance (sandbox controls, the
+   * profile above): resolves once it is recorded, like a received message.
+   */
+  notify(n: EngineNotification): Promise<void> {
+    this.requireOnline();
+    this.events.emit('notification', n);
+    return this.recorded();
+  }
 
   // ---- SandboxPeer: what the network hands to this instance ----
 

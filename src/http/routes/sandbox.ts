@@ -15,6 +15,7 @@ import { buildContext } from './messages/context.js';
 import type { SendKind } from './messages/kinds.js';
 import { STATUS_JID, statusKinds } from './status.js';
 import { sandboxReceivedRoutes } from './sandbox-received.js';
+import { sandboxNotificationRoutes } from './sandbox-notifications.js';
 
 const Phone = Type.String({ minLength: 7, maxLength: 20, pattern: '^\\+?[0-9]+$' });
 
@@ -124,6 +125,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   for (const kind of [...messageKinds, ...statusKinds]) if (!kind.noInbound) inboundRoute(kind);
   await app.register(sandboxReceivedRoutes, { sandboxOf, contactPhone });
+  await app.register(sandboxNotificationRoutes, { sandboxOf, contactPhone });
 
   app.post(
     '/sandbox/presence',
