@@ -52,6 +52,7 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
       backoffBaseMs: config.webhookBackoffBaseMs,
       timeoutMs: config.webhookTimeoutMs,
       concurrency: config.webhookConcurrency,
+      dialect: store.dialect,
     },
     log.child({ part: 'webhooks' }),
   );

@@ -1,6 +1,7 @@
 // The durable per-instance FIFO of accepted messages. A message is accepted once its row
 // is committed (fsynced); its ids are generated here and returned to the caller at once.
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { insertStatement, type Statement } from '../store/compiled.js';
 import type { Database, QueueRow } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
 import type { MessageContent } from '../engines/engine.js';
@@ -69,11 +70,10 @@ export class SendQueue {
     private readonly limitWhileDisconnected: number,
     private readonly dialect: Dialect = 'sqlite',
   ) {
-    const marks = INSERT_COLUMNS.map((_, i) => (dialect === 'postgres' ? `$${i + 1}` : '?'));
-    this.insertSql = `insert into "send_queue" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${marks.join(', ')})`;
+    this.insertRow = insertStatement(dialect, 'send_queue', INSERT_COLUMNS);
   }
 
-  private readonly insertSql: string;
+  private readonly insertRow: Statement;
 
   /** Called after the instance's queue changed (a message added or removed): its worker looks again. */
   onChanged(fn: (instanceId: string, change: 'added' | 'removed') => void): void {
@@ -121,7 +121,7 @@ export class SendQueue {
     // The hottest statement of the API, compiled once (building it with the query builder
     // costs more than running it): the columns of INSERT_COLUMNS, in order.
     await db.executeQuery(
-      CompiledQuery.raw(this.insertSql, [
+      this.insertRow([
         req.instanceId,
         zaapId,
         messageId,

@@ -11,12 +11,16 @@ import { checkUrl, guardedAgent, type GuardOptions } from '../net/guard.js';
 import { webhookAttempts } from '../metrics.js';
 import type { Lane } from './outbox.js';
 import { grouped } from '../store/tx-batcher.js';
+import { insertStatement, statement, type Statement } from '../store/compiled.js';
+import type { Dialect } from '../store/migrations.js';
 
 export interface DeliveryOptions extends GuardOptions {
   retryHorizonMs: number;
   backoffBaseMs: number;
   timeoutMs: number;
   concurrency: number;
+  /** For the compiled statements (default sqlite). */
+  dialect?: Dialect;
 }
 
 const MAX_BACKOFF_MS = 10 * 60_000;
@@ -54,7 +58,16 @@ export class WebhookDelivery {
     private readonly log: Logger,
   ) {
     this.agent = guardedAgent({ ...opts, connections: 32 });
+    const d = opts.dialect ?? 'sqlite';
+    this.sql = {
+      attempt: insertStatement(d, 'webhook_attempts', ['outbox_id', 'attempt', 'at', 'status_code', 'error', 'duration_ms']),
+      delivered: statement(d, 'update "webhook_outbox" set "status" = ?, "attempts" = ?, "delivered_at" = ?, "last_status" = ?, "last_error" = ? where "id" = ?'),
+      retry: statement(d, 'update "webhook_outbox" set "status" = ?, "attempts" = ?, "next_attempt_at" = ?, "last_status" = ?, "last_error" = ? where "id" = ?'),
+    };
   }
+
+  /** The outcome statements (one delivery = an attempt row and an outbox update), compiled once. */
+  private readonly sql: { attempt: Statement; delivered: Statement; retry: Statement };
 
   start(): void {
     this.stopped = false;
@@ -211,31 +224,16 @@ export class WebhookDelivery {
   private async record(row: OutboxRow, attempt: number, outcome: Outcome): Promise<void> {
     const now = Date.now();
     await grouped(this.db).run(async (tx) => {
-      await tx
-        .insertInto('webhook_attempts')
-        .values({ outbox_id: row.id, attempt, at: now, status_code: outcome.status, error: outcome.error, duration_ms: outcome.ms })
-        .execute();
+      await tx.executeQuery(this.sql.attempt([row.id, attempt, now, outcome.status, outcome.error, outcome.ms]));
       if (outcome.ok) {
-        await tx
-          .updateTable('webhook_outbox')
-          .set({ status: 'delivered', attempts: attempt, delivered_at: now, last_status: outcome.status, last_error: null })
-          .where('id', '=', row.id)
-          .execute();
+        await tx.executeQuery(this.sql.delivered(['delivered', attempt, now, outcome.status, null, row.id]));
         return;
       }
       const next = now + backoffMs(attempt - (row.attempts_before ?? 0), this.opts.backoffBaseMs);
       const gaveUp = next > (row.retry_from ?? row.created_at) + this.opts.retryHorizonMs;
-      await tx
-        .updateTable('webhook_outbox')
-        .set({
-          status: gaveUp ? 'failed' : 'pending',
-          attempts: attempt,
-          next_attempt_at: gaveUp ? row.next_attempt_at : next,
-          last_status: outcome.status,
-          last_error: outcome.error,
-        })
-        .where('id', '=', row.id)
-        .execute();
+      await tx.executeQuery(
+        this.sql.retry([gaveUp ? 'failed' : 'pending', attempt, gaveUp ? row.next_attempt_at : next, outcome.status, outcome.error, row.id]),
+      );
     });
     if (!outcome.ok) {
       this.log.warn({ outboxId: row.id, instanceId: row.instance_id, attempt, status: outcome.status, error: outcome.error }, 'webhook delivery failed');
