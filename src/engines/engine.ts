@@ -135,7 +135,8 @@ export type EngineNotification = NotificationBase &
         /** `requesterJid` asked to join through an invite link, or was added by `actorJid` (not an admin) and awaits approval. */
         kind: 'MEMBERSHIP_APPROVAL_REQUEST';
         requesterJid: string;
-        requestMethod: 'invite_link' | 'non_admin_add';
+        /** invite_link or non_admin_add (the documented two); any other method WhatsApp names is passed on as is. */
+        requestMethod: 'invite_link' | 'non_admin_add' | (string & {});
       }
     /** `requesterJid`'s pending request is gone: withdrawn by them, or rejected by `actorJid` (an admin). */
     | { kind: 'REVOKED_MEMBERSHIP_REQUESTS'; requesterJid: string }

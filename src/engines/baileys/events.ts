@@ -6,6 +6,7 @@
 //   message-receipt.update     → 'messageStatus' with participant (groups)
 //   presence.update            → 'presence'
 //   lid-mapping.update         → the persisted LID ↔ phone mapping
+//   group stubs, channel admins, profile, labels → 'notification' (notifications.ts)
 //   history, chats, contacts, groups → the local store (sync.ts)
 // connection.update is the connection module's.
 // Received messages are written to the raw store first thing, on their own short chain, as
@@ -18,6 +19,7 @@ import type { BaileysLogger } from './connection.js';
 import { BoundedCache } from './cache.js';
 import type { MediaPart } from './content-in.js';
 import { makeResolver, toIncoming, type InboundDeps, type JidResolver } from './inbound.js';
+import { NotificationMapper } from './notifications.js';
 import type { PresenceSubscriptions } from './presence-subs.js';
 import { Status, type BaileysStore } from './store.js';
 import { attachStoreSync, type LocalStores } from './sync.js';
@@ -67,9 +69,17 @@ export class EventMapper {
   /** Highest status per (message, participant) for group receipts. */
   private readonly groupStatus = new BoundedCache<number>(20_000, 24 * 3_600_000);
   private resolve: JidResolver;
+  private readonly notices: NotificationMapper;
 
   constructor(private readonly d: EventDeps) {
     this.resolve = this.resolverFor(null);
+    this.notices = new NotificationMapper({
+      events: d.events,
+      logger: d.logger,
+      resolve: (jid, alt) => this.resolve(jid, alt),
+      groupName: async (jid) => (await d.local.groups.get(jid))?.subject ?? null,
+      nameOf: (jid) => d.local.contacts.displayName(jid),
+    });
   }
 
   private resolverFor(sock: WASocket | null): JidResolver {
@@ -105,6 +115,7 @@ export class EventMapper {
     ev.on('presence.update', (p) => this.run('presence.update', () => this.presence(p.id, p.presences)));
     ev.on('lid-mapping.update', (pair) => this.run('lid-mapping.update', () => this.d.store.rememberLids([pair])));
     attachStoreSync(ev, (what, work) => this.run(what, work), { store: this.d.store, ...this.d.local });
+    this.notices.attach(sock, (what, work) => this.run(what, work));
   }
 
   /** The resolver for the current socket (calls use it too). */
@@ -153,6 +164,8 @@ export class EventMapper {
     }
     if (echo || saved.fromApi) return; // our own API send: the queue already reported it
     if (saved.known) return; // delivered again (offline replay, retry): reported the first time
+    // Group membership and join requests, chat notices: WhatsApp's notifications as stub messages.
+    if (msg.messageStubType && (await this.notices.fromStub(msg, this.d.me()))) return;
     const incoming = await toIncoming(msg, {
       resolve: this.resolve,
       me: this.d.me,
