@@ -308,6 +308,15 @@ function mediaFiles(): Migration {
   };
 }
 
+/** The delivering attempt is kept in the outbox row itself: one write per delivered event instead of two. */
+function outboxLastDuration(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('webhook_outbox').addColumn('last_duration_ms', 'integer').execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -318,6 +327,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0004_baileys_store': baileysStore(),
         '0005_outbox_lane_index': outboxLaneIndex(),
         '0006_media': mediaFiles(),
+        '0007_outbox_last_duration': outboxLastDuration(),
       };
     },
   };

@@ -101,6 +101,8 @@ export interface WebhookOutboxTable {
   retry_from: number | null;
   /** Attempts already made when the row was replayed (the backoff restarts after them). */
   attempts_before: number | null;
+  /** Duration of the last attempt. The successful attempt lives in this row only (webhook_attempts logs the failed ones). */
+  last_duration_ms: number | null;
 }
 
 export interface WebhookAttemptsTable {

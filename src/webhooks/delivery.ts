@@ -61,8 +61,14 @@ export class WebhookDelivery {
     const d = opts.dialect ?? 'sqlite';
     this.sql = {
       attempt: insertStatement(d, 'webhook_attempts', ['outbox_id', 'attempt', 'at', 'status_code', 'error', 'duration_ms']),
-      delivered: statement(d, 'update "webhook_outbox" set "status" = ?, "attempts" = ?, "delivered_at" = ?, "last_status" = ?, "last_error" = ? where "id" = ?'),
-      retry: statement(d, 'update "webhook_outbox" set "status" = ?, "attempts" = ?, "next_attempt_at" = ?, "last_status" = ?, "last_error" = ? where "id" = ?'),
+      delivered: statement(
+        d,
+        'update "webhook_outbox" set "status" = ?, "attempts" = ?, "delivered_at" = ?, "last_status" = ?, "last_error" = ?, "last_duration_ms" = ? where "id" = ?',
+      ),
+      retry: statement(
+        d,
+        'update "webhook_outbox" set "status" = ?, "attempts" = ?, "next_attempt_at" = ?, "last_status" = ?, "last_error" = ?, "last_duration_ms" = ? where "id" = ?',
+      ),
     };
   }
 
@@ -227,15 +233,16 @@ export class WebhookDelivery {
   private async record(row: OutboxRow, attempt: number, outcome: Outcome): Promise<void> {
     const now = Date.now();
     await grouped(this.db).run(async (tx) => {
-      await tx.executeQuery(this.sql.attempt([row.id, attempt, now, outcome.status, outcome.error, outcome.ms]));
       if (outcome.ok) {
-        await tx.executeQuery(this.sql.delivered(['delivered', attempt, now, outcome.status, null, row.id]));
+        // The delivering attempt is the row's last one (outbox.attempts() lists it from here).
+        await tx.executeQuery(this.sql.delivered(['delivered', attempt, now, outcome.status, null, outcome.ms, row.id]));
         return;
       }
+      await tx.executeQuery(this.sql.attempt([row.id, attempt, now, outcome.status, outcome.error, outcome.ms]));
       const next = now + backoffMs(attempt - (row.attempts_before ?? 0), this.opts.backoffBaseMs);
       const gaveUp = next > (row.retry_from ?? row.created_at) + this.opts.retryHorizonMs;
       await tx.executeQuery(
-        this.sql.retry([gaveUp ? 'failed' : 'pending', attempt, gaveUp ? row.next_attempt_at : next, outcome.status, outcome.error, row.id]),
+        this.sql.retry([gaveUp ? 'failed' : 'pending', attempt, gaveUp ? row.next_attempt_at : next, outcome.status, outcome.error, outcome.ms, row.id]),
       );
     });
     if (!outcome.ok) {

@@ -128,8 +128,14 @@ export class WebhookOutbox {
     return this.db.selectFrom('webhook_outbox').selectAll().where('instance_id', '=', instanceId).where('id', '=', id).executeTakeFirst();
   }
 
-  attempts(outboxId: number) {
-    return this.db.selectFrom('webhook_attempts').selectAll().where('outbox_id', '=', outboxId).orderBy('attempt').execute();
+  /** Every attempt of a row: the failed ones are logged in webhook_attempts, the delivering one is the row's last. */
+  async attempts(row: OutboxRow): Promise<{ attempt: number; at: number; status_code: number | null; error: string | null; duration_ms: number }[]> {
+    const logged = await this.db.selectFrom('webhook_attempts').selectAll().where('outbox_id', '=', row.id).orderBy('attempt').execute();
+    const list = logged.map((a) => ({ attempt: a.attempt, at: a.at, status_code: a.status_code, error: a.error, duration_ms: a.duration_ms }));
+    if (row.status === 'delivered' && row.delivered_at !== null && !list.some((a) => a.attempt === row.attempts)) {
+      list.push({ attempt: row.attempts, at: row.delivered_at, status_code: row.last_status, error: null, duration_ms: row.last_duration_ms ?? 0 });
+    }
+    return list;
   }
 
   /**

@@ -150,7 +150,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       const r = await oz.outbox.get(req.instance.id, req.params.deliveryId);
       if (!r) throw notFound(`No webhook delivery ${req.params.deliveryId} for this instance`);
-      const attempts = await oz.outbox.attempts(r.id);
+      const attempts = await oz.outbox.attempts(r);
       return {
         id: r.id,
         type: r.event_type,
