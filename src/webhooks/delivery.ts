@@ -211,15 +211,19 @@ export class WebhookDelivery {
       // one succeeded — and a crash before an outcome is written re-delivers from that event
       // (at least once). Every outcome is written before the lane reads the outbox again or stops.
       let writing: Promise<void> = Promise.resolve();
+      let writeFailed = false;
       try {
         for (const row of rows) {
-          if (this.stopped) return 'blocked';
+          // An outcome that could not be written: stop posting; the finally below rethrows (the lane pauses).
+          if (this.stopped || writeFailed) return 'blocked';
           if (row.next_attempt_at > Date.now()) return 'blocked'; // waiting for its retry: the scan re-arms the lane
           const attempt = row.attempts + 1;
           const outcome = await this.post(row, attempt);
           webhookAttempts.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
           const prev = writing;
           writing = prev.then(() => this.record(row, attempt, outcome));
+          // Handled now (the lane keeps posting while it is written); awaited below.
+          writing.catch(() => (writeFailed = true));
           if (!outcome.ok) return 'blocked';
         }
       } finally {
