@@ -1,7 +1,7 @@
 // The durable per-instance FIFO of accepted messages. A message is accepted once its row
 // is committed (fsynced); its ids are generated here and returned to the caller at once.
 import { sql, type Kysely } from 'kysely';
-import { insertStatement, type Statement } from '../store/compiled.js';
+import { insertStatement, statement, type Statement } from '../store/compiled.js';
 import type { Database, QueueRow } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
 import type { MessageContent } from '../engines/engine.js';
@@ -46,6 +46,9 @@ export interface Accepted {
 /** First key of the queue's advisory locks (Postgres). */
 const LOCK_SPACE = 0x6f7a7171; // "ozqq"
 
+/** Rows of one multi-row INSERT (13 parameters each; Postgres allows 65,535 per statement). */
+const MAX_ROWS_PER_INSERT = 256;
+
 const INSERT_COLUMNS = [
   'instance_id',
   'zaap_id',
@@ -85,16 +88,15 @@ export class SendQueue {
   }
 
   async enqueue(req: EnqueueRequest, connected: boolean): Promise<Accepted> {
-    // Group commit: concurrent sends share one transaction (one fsync); each caller is
-    // answered only after the transaction holding its row committed.
+    // Each caller is answered only after the transaction holding its row committed (and,
+    // on SQLite, its fsync): group commit shares one transaction among concurrent writers.
+    if (connected) return this.enqueueBatched(req);
     const outcome = await grouped(this.db).run(async (tx) => {
-      if (!connected) {
-        // The count and the insert in one transaction, serialised per instance: concurrent
-        // requests must not all see 999 waiting and all be accepted.
-        if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_SPACE}, hashtext(${req.instanceId}))`.execute(tx);
-        const waiting = await this.count(req.instanceId, tx);
-        if (waiting >= this.limitWhileDisconnected) return { full: waiting };
-      }
+      // Disconnected: the count and the insert in one transaction, serialised per instance:
+      // concurrent requests must not all see 999 waiting and all be accepted.
+      if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_SPACE}, hashtext(${req.instanceId}))`.execute(tx);
+      const waiting = await this.count(req.instanceId, tx);
+      if (waiting >= this.limitWhileDisconnected) return { full: waiting };
       return this.insert(tx, req);
     });
     if ('full' in outcome) {
@@ -104,12 +106,73 @@ export class SendQueue {
         `The instance is disconnected and already has ${outcome.full} messages waiting (limit ${this.limitWhileDisconnected}). Reconnect it or clear the queue before sending more.`,
       );
     }
+    return this.accepted(req, outcome);
+  }
+
+  /** Sends to connected instances arriving in the same turn of the event loop: one multi-row INSERT. */
+  private batch: { req: EnqueueRequest; resolve: (a: Accepted) => void; reject: (e: unknown) => void }[] = [];
+  private batchScheduled = false;
+
+  private enqueueBatched(req: EnqueueRequest): Promise<Accepted> {
+    return new Promise<Accepted>((resolve, reject) => {
+      this.batch.push({ req, resolve, reject });
+      if (this.batchScheduled) return;
+      this.batchScheduled = true;
+      setImmediate(() => {
+        this.batchScheduled = false;
+        while (this.batch.length > 0) void this.insertBatch(this.batch.splice(0, MAX_ROWS_PER_INSERT));
+      });
+    });
+  }
+
+  private async insertBatch(items: { req: EnqueueRequest; resolve: (a: Accepted) => void; reject: (e: unknown) => void }[]): Promise<void> {
+    const rows = items.map((i) => this.rowOf(i.req));
+    try {
+      // Still group-committed with the other writers: one transaction, one fsync.
+      await grouped(this.db).run((tx) => tx.executeQuery(this.insertRows(rows.length)(rows.flatMap((r) => r.params))));
+    } catch {
+      // One bad row must fail only its caller: each alone (new ids: nothing of the batch was written).
+      await Promise.all(
+        items.map(async (i) => {
+          try {
+            i.resolve(this.accepted(i.req, await grouped(this.db).run((tx) => this.insert(tx, i.req))));
+          } catch (err) {
+            i.reject(err);
+          }
+        }),
+      );
+      return;
+    }
+    items.forEach((i, n) => i.resolve(this.accepted(i.req, rows[n].accepted)));
+  }
+
+  private accepted(req: EnqueueRequest, a: Accepted): Accepted {
     messagesAccepted.inc();
     this.changed(req.instanceId, 'added');
-    return outcome;
+    return a;
+  }
+
+  /** One multi-row INSERT per batch size (compiled once per size). */
+  private readonly insertRowsBySize = new Map<number, Statement>();
+  private insertRows(n: number): Statement {
+    let s = this.insertRowsBySize.get(n);
+    if (!s) {
+      const cols = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
+      const one = `(${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+      s = statement(this.dialect, `insert into "send_queue" (${cols}) values ${Array.from({ length: n }, () => one).join(', ')}`);
+      this.insertRowsBySize.set(n, s);
+    }
+    return s;
   }
 
   private async insert(db: Kysely<Database>, req: EnqueueRequest): Promise<Accepted> {
+    const { params, accepted } = this.rowOf(req);
+    await db.executeQuery(this.insertRow(params));
+    return accepted;
+  }
+
+  /** The queue row of a request (ids generated here) as the parameters of INSERT_COLUMNS, in order. */
+  private rowOf(req: EnqueueRequest): { params: unknown[]; accepted: Accepted } {
     const zaapId = newZaapId();
     const messageId = newMessageId();
     const payload: QueuedPayload = { content: req.content };
@@ -120,8 +183,8 @@ export class SendQueue {
     if (req.quotedIsStatus) payload.quotedIsStatus = true;
     // The hottest statement of the API, compiled once (building it with the query builder
     // costs more than running it): the columns of INSERT_COLUMNS, in order.
-    await db.executeQuery(
-      this.insertRow([
+    return {
+      params: [
         req.instanceId,
         zaapId,
         messageId,
@@ -135,9 +198,9 @@ export class SendQueue {
         0,
         Date.now(),
         null,
-      ]),
-    );
-    return { zaapId, messageId, id: messageId };
+      ],
+      accepted: { zaapId, messageId, id: messageId },
+    };
   }
 
   async count(instanceId: string, db: Kysely<Database> = this.db): Promise<number> {
