@@ -110,6 +110,9 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
   }
   // Queues drain once the server answers: a backlog must not delay start-up or starve requests.
   worker.release();
+  if (!config.publicUrl && url) {
+    log.warn(`OPENZAP_PUBLIC_URL is not set: media links in webhooks start with ${url}, which only this machine can reach. Set it to the address your webhook receivers use.`);
+  }
 
   let closing: Promise<void> | null = null;
   const close = () =>
