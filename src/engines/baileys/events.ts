@@ -6,7 +6,7 @@
 //   message-receipt.update     → 'messageStatus' with participant (groups)
 //   presence.update            → 'presence'
 //   lid-mapping.update         → the persisted LID ↔ phone mapping
-//   group stubs, channel admins, profile, labels → 'notification' (notifications.ts)
+//   group system messages, channel admins, profile, labels → 'notification' (notifications.ts)
 //   history, chats, contacts, groups → the local store (sync.ts)
 // connection.update is the connection module's.
 // Received messages are written to the raw store first thing, on their own short chain, as
@@ -164,8 +164,8 @@ export class EventMapper {
     }
     if (echo || saved.fromApi) return; // our own API send: the queue already reported it
     if (saved.known) return; // delivered again (offline replay, retry): reported the first time
-    // Group membership and join requests, chat notices: WhatsApp's notifications as stub messages.
-    if (msg.messageStubType && (await this.notices.fromStub(msg, this.d.me()))) return;
+    // Group membership and join requests, chat notices: WhatsApp's notifications as system messages (messageStubType).
+    if (msg.messageStubType && (await this.notices.fromSystemMessage(msg, this.d.me()))) return;
     const incoming = await toIncoming(msg, {
       resolve: this.resolve,
       me: this.d.me,

@@ -1,12 +1,12 @@
 // Baileys → the port's 'notification' event (engine.ts EngineNotification).
-//   stub messages in messages.upsert  → group join requests and membership, chat notices
+//   system messages (messageStubType) in messages.upsert  → group join requests and membership, chat notices
 //   newsletter-participants.update    → NEWSLETTER_ADMIN_PROMOTE / NEWSLETTER_ADMIN_DEMOTE
 //   creds.update me.name              → PROFILE_NAME_UPDATED
 //   contacts.update of our own jid    → PROFILE_PICTURE_UPDATED
 //   labels.association (chats)        → CHAT_LABEL_ASSOCIATION
-// Group notifications are read from the stub messages Baileys makes of WhatsApp's w:gp2
+// Group notifications are read from the system messages (messageStubType) Baileys makes of WhatsApp's w:gp2
 // notifications (messages-recv handleGroupNotification), not from the group.join-request and
-// group-participants.update events it derives from the same stubs (process-message): the stub
+// group-participants.update events it derives from the same system messages (process-message): the system message
 // has WhatsApp's id and time, is deduplicated with the messages (raw store), and keeps
 // INVITE and LEAVE apart where group-participants.update folds them into add and remove.
 // Profile name and label changes come from app-state sync, which on a first connection replays
@@ -31,7 +31,7 @@ export interface NotificationDeps {
   nameOf: (jid: string) => Promise<string | null>;
 }
 
-const PARTICIPANT_STUBS = new Map<number, GroupParticipantNotice>([
+const PARTICIPANT_TYPES = new Map<number, GroupParticipantNotice>([
   [WAMessageStubType.GROUP_PARTICIPANT_ADD, 'GROUP_PARTICIPANT_ADD'],
   [WAMessageStubType.GROUP_PARTICIPANT_INVITE, 'GROUP_PARTICIPANT_INVITE'],
   [WAMessageStubType.GROUP_PARTICIPANT_REMOVE, 'GROUP_PARTICIPANT_REMOVE'],
@@ -39,15 +39,15 @@ const PARTICIPANT_STUBS = new Map<number, GroupParticipantNotice>([
 ]);
 
 // WhatsApp clients write these themselves; Baileys does not make them of live notifications
-// today, but a stub that arrives as a message is reported.
-const CHAT_NOTICE_STUBS = new Map<number, ChatNotice>([
+// today, but a system message that arrives as a message is reported.
+const CHAT_NOTICE_TYPES = new Map<number, ChatNotice>([
   [WAMessageStubType.E2E_ENCRYPTED, 'E2E_ENCRYPTED'],
   [WAMessageStubType.BLUE_MSG_SELF_PREMISE_UNVERIFIED, 'BLUE_MSG_SELF_PREMISE_UNVERIFIED'],
   [WAMessageStubType.BLUE_MSG_SELF_PREMISE_VERIFIED, 'BLUE_MSG_SELF_PREMISE_VERIFIED'],
   [WAMessageStubType.BIZ_MOVE_TO_CONSUMER_APP, 'BIZ_MOVE_TO_CONSUMER_APP'],
 ]);
 
-/** A stub parameter Baileys wrote as JSON (participants, the join requester). */
+/** A system-message parameter Baileys wrote as JSON (participants, the join requester). */
 function parsed<T>(raw: string | null | undefined): T | null {
   try {
     return raw ? (JSON.parse(raw) as T) : null;
@@ -62,7 +62,7 @@ export class NotificationMapper {
   /** Label associations of one app-state patch, reported together (the docs' example lists several). */
   private labels: { chatId: string; labelId: string; assigned: boolean }[] = [];
   /**
-   * Stubs already reported. The raw store cannot tell: it counts a stub as content-less, so that
+   * System messages already reported. The raw store cannot tell: it counts a system message as content-less, so that
    * a placeholder never hides the real message that follows under its id (store.ts saveMessage).
    */
   private readonly reported = new BoundedCache<true>(5_000, 24 * 3_600_000);
@@ -70,21 +70,21 @@ export class NotificationMapper {
   constructor(private readonly d: NotificationDeps) {}
 
   /**
-   * The notification a stub message stands for, emitted; false when the stub is not one we
+   * The notification a system message stands for, emitted; false when the system message is not one we
    * report (missed calls come from the call events, REVOKE from messages.update).
    */
-  async fromStub(msg: WAMessage, me: string | null): Promise<boolean> {
+  async fromSystemMessage(msg: WAMessage, me: string | null): Promise<boolean> {
     const { id, remoteJid } = msg.key;
     const type = msg.messageStubType;
     if (!type || !id || !remoteJid) return false;
     const seen = `${remoteJid}|${id}|${type}`;
     if (this.reported.get(seen)) return true; // delivered again (offline replay): reported the first time
-    const reported = await this.stub(msg, type, id, remoteJid, me);
+    const reported = await this.systemNotice(msg, type, id, remoteJid, me);
     if (reported) this.reported.set(seen, true);
     return reported;
   }
 
-  private async stub(msg: WAMessage, type: number, id: string, remoteJid: string, me: string | null): Promise<boolean> {
+  private async systemNotice(msg: WAMessage, type: number, id: string, remoteJid: string, me: string | null): Promise<boolean> {
     const key = msg.key;
     const params: string[] = (msg.messageStubParameters ?? []).map(String);
     const base = {
@@ -92,7 +92,7 @@ export class NotificationMapper {
       fromMe: key.fromMe === true,
       timestamp: toNumber(msg.messageTimestamp ?? 0) * 1000 || Date.now(),
     };
-    const participantKind = PARTICIPANT_STUBS.get(type);
+    const participantKind = PARTICIPANT_TYPES.get(type);
     if (participantKind) {
       const list = params.map((p) => parsed<{ id?: string; phoneNumber?: string; lid?: string }>(p)).filter((p) => p?.id);
       const participantJids: string[] = [];
@@ -118,7 +118,7 @@ export class NotificationMapper {
       if (action === 'revoked' || action === 'rejected') return this.emit({ ...base, ...group, kind: 'REVOKED_MEMBERSHIP_REQUESTS', requesterJid: requester.jid });
       return false;
     }
-    const notice = CHAT_NOTICE_STUBS.get(type);
+    const notice = CHAT_NOTICE_TYPES.get(type);
     if (notice) {
       const chat = await this.d.resolve(remoteJid, key.remoteJidAlt);
       const actor = key.participant ? await this.d.resolve(key.participant, key.participantAlt) : undefined;
@@ -213,7 +213,7 @@ export class NotificationMapper {
     });
   }
 
-  /** The group, its name, and who did it (the stub's participant; this account when it did it). */
+  /** The group, its name, and who did it (the system message's participant; this account when it did it). */
   private async group(msg: WAMessage, me: string | null) {
     const key = msg.key;
     const chatJid = jidNormalizedUser(key.remoteJid!);
