@@ -126,8 +126,9 @@ export class SendQueue {
   }
 
   private async insertBatch(items: { req: EnqueueRequest; resolve: (a: Accepted) => void; reject: (e: unknown) => void }[]): Promise<void> {
-    const rows = items.map((i) => this.rowOf(i.req));
+    let rows: ReturnType<SendQueue['rowOf']>[] = [];
     try {
+      rows = items.map((i) => this.rowOf(i.req));
       // Still group-committed with the other writers: one transaction, one fsync.
       await grouped(this.db).run((tx) => tx.executeQuery(this.insertRows(rows.length)(rows.flatMap((r) => r.params))));
     } catch {

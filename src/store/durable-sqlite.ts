@@ -12,7 +12,9 @@
 // descriptor wrote it; the WAL keeps its inode for the life of the connection (a restart of
 // the log after a checkpoint rewrites it in place, and the checkpoint fsyncs the database
 // before that). A committed transaction is visible to this process's readers a moment before
-// it is on disk; nothing is acknowledged to a client, WhatsApp or a webhook receiver before.
+// it is on disk: no client, and no WhatsApp server, is answered before it is; a webhook lane
+// reading the outbox may post an event in that moment (a crash then re-delivers it: at least
+// once, as webhooks are anyway). An fsync that fails stops the process (onFatal).
 import fs from 'node:fs';
 import { SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 import type SQLite from 'better-sqlite3';
@@ -35,7 +37,19 @@ export class WalSync {
   /** fsyncs performed (for tests and benchmarks). */
   count = 0;
 
-  constructor(private readonly file: string) {}
+  /**
+   * @param onFatal called when an fsync fails. The commits it covered are visible yet maybe
+   * not on disk, and retrying the writes would duplicate them: the only safe answer is to
+   * stop and recover from what the disk has (as Postgres does). The default crashes the
+   * process before any waiting caller is answered.
+   */
+  constructor(
+    private readonly file: string,
+    private readonly onFatal: (err: Error) => void = (err) =>
+      process.nextTick(() => {
+        throw new Error(`fsync of the SQLite log ${file} failed (${err.message}); stopping so that nothing unsaved is reported as saved`);
+      }),
+  ) {}
 
   sync(): Promise<void> {
     if (!this.running) return this.start();
@@ -65,13 +79,18 @@ export class WalSync {
   private async once(): Promise<void> {
     if (this.fd === null) {
       try {
-        this.fd = fs.openSync(this.file, 'r');
+        this.fd = fs.openSync(this.file, 'r+');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // no log yet: nothing written
         throw err;
       }
     }
-    await fsync(this.fd);
+    try {
+      await fsync(this.fd);
+    } catch (err) {
+      this.onFatal(err as Error);
+      return new Promise<void>(() => undefined); // never answered: the process stops
+    }
     this.count++;
   }
 

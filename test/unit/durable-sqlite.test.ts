@@ -117,3 +117,25 @@ describe('WAL checkpoints in a worker thread', () => {
     }
   });
 });
+
+describe('a failed fsync', () => {
+  it('is fatal: the caller is never told its write is saved, and the process is asked to stop', async () => {
+    const file = path.join(tempDir(), 'y.db');
+    const s = new SQLite(file);
+    s.pragma('journal_mode = WAL');
+    const fatal: Error[] = [];
+    const wal = new WalSync(`${file}-wal`, (err) => fatal.push(err));
+    s.prepare('create table t (v text)').run();
+    await wal.sync(); // opens the log
+    const fd = (wal as unknown as { fd: number }).fd;
+    fs.closeSync(fd); // the disk "fails": fsync on a closed descriptor errors (EBADF)
+    let answered = false;
+    void wal.sync().then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0].message).toMatch(/EBADF|bad file descriptor/i);
+    expect(answered).toBe(false);
+    (wal as unknown as { fd: number | null }).fd = null; // already closed
+    s.close();
+  });
+});
