@@ -67,6 +67,7 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
     retentionMs: config.mediaRetentionDays * 86_400_000,
     allowPrivate: config.allowPrivateUrls,
     dispatcher: mediaAgent,
+    fetchTimeoutMs: config.mediaFetchTimeoutMs,
   });
   const network = new SandboxNetwork(store.db, config.sandboxReceiptDelayMs);
   const queue = new SendQueue(store.db, config.queueLimitDisconnected, store.dialect);

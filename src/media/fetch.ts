@@ -16,6 +16,8 @@ export interface Loaded {
 
 export interface FetchLimits {
   maxBytes: number;
+  /** The whole download (redirects included), not only the gap between chunks. */
+  timeoutMs: number;
   allowPrivate: boolean;
   dispatcher: Dispatcher;
 }
@@ -80,11 +82,14 @@ export async function fetchUrl(raw: string, field: string, limits: FetchLimits):
   } catch (err) {
     throw badRequest((err as Error).message, 'invalid-media-url');
   }
+  const signal = AbortSignal.timeout(limits.timeoutMs);
+  const timedOut = () => new ApiError(422, 'media-unreachable', `${field} could not be downloaded within ${Math.round(limits.timeoutMs / 1000)} s`);
   for (let hop = 0; hop < 5; hop++) {
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: 'GET', dispatcher: limits.dispatcher, headers: { 'user-agent': 'OpenZap media fetch' } });
+      res = await request(url, { method: 'GET', dispatcher: limits.dispatcher, headers: { 'user-agent': 'OpenZap media fetch' }, signal });
     } catch (err) {
+      if (signal.aborted) throw timedOut();
       const refused = err instanceof UrlRefused || (err as { cause?: unknown }).cause instanceof UrlRefused;
       if (refused) throw badRequest(`${field} points at a private address (allowed only with OPENZAP_ALLOW_PRIVATE_URLS=true)`, 'invalid-media-url');
       throw new ApiError(422, 'media-unreachable', `${field} could not be downloaded: ${(err as Error).message}`);
@@ -120,6 +125,7 @@ export async function fetchUrl(raw: string, field: string, limits: FetchLimits):
       }
     } catch (err) {
       if (err instanceof ApiError) throw err;
+      if (signal.aborted) throw timedOut();
       throw new ApiError(422, 'media-unreachable', `${field} could not be downloaded: ${(err as Error).message}`);
     }
     if (size === 0) throw new ApiError(422, 'media-unreachable', `${field} is an empty file`);

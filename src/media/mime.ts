@@ -73,17 +73,23 @@ export function sniffMime(b: Buffer): string | null {
   if (ascii(b, 0, 'GIF87a') || ascii(b, 0, 'GIF89a')) return 'image/gif';
   if (ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP')) return 'image/webp';
   if (ascii(b, 0, 'RIFF') && ascii(b, 8, 'WAVE')) return 'audio/wav';
-  if (ascii(b, 0, 'BM') && b.length > 14) return 'image/bmp';
+  // BMP: "BM", then the DIB header size at 14 (one of the known sizes), not just any text starting "BM".
+  if (ascii(b, 0, 'BM') && b.length >= 18 && [12, 40, 52, 56, 64, 108, 124].includes(b.readUInt32LE(14))) return 'image/bmp';
   if (ascii(b, 0, '%PDF-')) return 'application/pdf';
   if (ascii(b, 0, 'OggS')) return 'audio/ogg';
-  if (ascii(b, 0, 'ID3') || (b.length >= 2 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && (b[1] & 0x06) !== 0)) return 'audio/mpeg';
+  // MP3: an ID3 tag, or a frame sync whose layer is set; FF FE is the UTF-16LE byte-order mark, not audio.
+  if (ascii(b, 0, 'ID3') || (b.length >= 3 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && (b[1] & 0x06) !== 0 && b[1] !== 0xfe && b[1] !== 0xff && b[2] >> 4 !== 0x0f))
+    return 'audio/mpeg';
   if (ascii(b, 0, '#!AMR')) return 'audio/amr';
   if (ascii(b, 4, 'ftyp')) {
     const brand = b.toString('latin1', 8, 12);
     if (brand.startsWith('M4A')) return 'audio/mp4';
     if (brand.startsWith('3gp')) return 'video/3gpp';
     if (brand === 'qt  ') return 'video/quicktime';
-    return 'video/mp4';
+    if (['heic', 'heix', 'heim', 'heis', 'mif1', 'msf1'].includes(brand)) return 'image/heic';
+    if (brand === 'avif' || brand === 'avis') return 'image/avif';
+    if (/^(isom|iso\d|mp4\d|mp41|mp42|avc1|dash|M4V |M4VP|f4v |mmp4|MSNV|NDAS|XAVC)/.test(brand)) return 'video/mp4';
+    return null; // another ISO media file: let the source or the name tell
   }
   if (b.length >= 4 && b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3) return 'video/webm';
   return null;

@@ -8,7 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Dispatcher } from 'undici';
-import type { Database } from '../store/schema.js';
+import type { Database, MediaTable } from '../store/schema.js';
+import type { Insertable } from 'kysely';
 import type { MediaRef } from '../engines/content.js';
 import { ApiError, badRequest, notFound } from '../domain/errors.js';
 import type { IngestOptions, MediaPort } from './media.js';
@@ -20,6 +21,8 @@ export interface MediaStoreOptions {
   /** Base of the URLs handed out (OPENZAP_PUBLIC_URL or http://host:port), without a trailing slash. */
   publicBase: () => string;
   maxBytes: number;
+  /** Time limit of one whole download. */
+  fetchTimeoutMs: number;
   retentionMs: number;
   allowPrivate: boolean;
   dispatcher: Dispatcher;
@@ -43,7 +46,7 @@ export class MediaStore implements MediaPort {
     if (value === '') throw badRequest(`${opts.field} is empty`, 'invalid-media');
     const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
     const loaded: Loaded = isUrl
-      ? await fetchUrl(value, opts.field, { maxBytes: max, allowPrivate: this.o.allowPrivate, dispatcher: this.o.dispatcher })
+      ? await fetchUrl(value, opts.field, { maxBytes: max, timeoutMs: this.o.fetchTimeoutMs, allowPrivate: this.o.allowPrivate, dispatcher: this.o.dispatcher })
       : decodeInline(value, opts.field, max);
     const sniffed = sniffMime(loaded.bytes);
     const declared = loaded.declaredMime ? baseMime(loaded.declaredMime) : null;
@@ -70,30 +73,43 @@ export class MediaStore implements MediaPort {
     const file = this.fileOf(id);
     await fs.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    const handle = await fs.open(tmp, 'w');
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await fs.open(tmp, 'w');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, file);
+      await syncDir(path.dirname(file)); // the new name is on disk before the row that points at it
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
     }
-    await fs.rename(tmp, file);
     const now = Date.now();
     const fileName = meta.fileName ? sanitizeName(meta.fileName) : undefined;
-    await this.db
-      .insertInto('media')
-      .values({
-        id,
-        instance_id: instanceId,
-        mime_type: meta.mimeType,
-        file_name: fileName ?? null,
-        size: bytes.length,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        created_at: now,
-        expires_at: now + this.o.retentionMs,
-      })
-      .execute();
+    await this.insertRow(file, {
+      id,
+      instance_id: instanceId,
+      mime_type: meta.mimeType,
+      file_name: fileName ?? null,
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      created_at: now,
+      expires_at: now + this.o.retentionMs,
+    });
     return { id, mimeType: meta.mimeType, size: bytes.length, ...(fileName ? { fileName } : {}) };
+  }
+
+  /** The metadata row; a file whose row could not be written is removed (nothing could reach or prune it). */
+  private async insertRow(file: string, row: Insertable<MediaTable>): Promise<void> {
+    try {
+      await this.db.insertInto('media').values(row).execute();
+    } catch (err) {
+      await fs.rm(file, { force: true });
+      throw err;
+    }
   }
 
   /** Metadata of a live file, or null when unknown or expired. */
@@ -131,6 +147,16 @@ export class MediaStore implements MediaPort {
       total += ids.length;
       if (rows.length < batch) return total;
     }
+  }
+}
+
+/** fsync a directory: a file renamed into it stays renamed after a power cut. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

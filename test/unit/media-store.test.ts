@@ -32,7 +32,7 @@ describe('media store', () => {
   const served = new Map<string, { status?: number; type?: string; body?: Buffer; location?: string; disposition?: string }>();
   const agents: ReturnType<typeof guardedAgent>[] = [];
 
-  function media(opts: { allowPrivate?: boolean; maxBytes?: number; retentionMs?: number } = {}): MediaStore {
+  function media(opts: { allowPrivate?: boolean; maxBytes?: number; retentionMs?: number; fetchTimeoutMs?: number } = {}): MediaStore {
     const agent = guardedAgent({ allowHttp: true, allowPrivate: opts.allowPrivate ?? true, timeoutMs: 2000 });
     agents.push(agent);
     return new MediaStore(store.db, {
@@ -42,6 +42,7 @@ describe('media store', () => {
       retentionMs: opts.retentionMs ?? 30 * 86_400_000,
       allowPrivate: opts.allowPrivate ?? true,
       dispatcher: agent,
+      fetchTimeoutMs: opts.fetchTimeoutMs ?? 2000,
     });
   }
 
@@ -130,6 +131,25 @@ describe('media store', () => {
     expect(Number(after)).toBe(Number(before)); // nothing kept on refusal
   });
 
+  it('limits the whole download in time, not only the gap between chunks', async () => {
+    const drip = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.write(PNG.subarray(0, 4));
+      const t = setInterval(() => res.write(Buffer.from([0])), 50); // a byte every 50 ms, forever
+      res.on('close', () => clearInterval(t));
+    });
+    await new Promise<void>((r) => drip.listen(0, '127.0.0.1', r));
+    try {
+      const m = media({ fetchTimeoutMs: 300 });
+      const err = await refusal(m.ingest(`http://127.0.0.1:${(drip.address() as AddressInfo).port}/slow.png`, { instanceId: 'I1', field: 'image' }));
+      expect(err.statusCode).toBe(422);
+      expect(err.message).toMatch(/within/);
+    } finally {
+      drip.closeAllConnections();
+      drip.close();
+    }
+  });
+
   it('expires files after the retention: unreadable at once, pruned from disk', async () => {
     const m = media({ retentionMs: 50 });
     const ref = await m.put('I2', OGG, { mimeType: 'audio/ogg; codecs=opus', fileName: '../../voice.ogg' });
@@ -142,5 +162,21 @@ describe('media store', () => {
     expect(fs.existsSync(file)).toBe(false);
     expect(await m.info(ref.id)).toBeNull();
     expect(await m.info('../../etc/passwd')).toBeNull();
+  });
+});
+
+describe('sniffing does not mistake common files', () => {
+  it('UTF-16 text, text starting "BM", HEIC/AVIF photos', () => {
+    expect(sniffMime(Buffer.from([0xff, 0xfe, 0x48, 0x00, 0x69, 0x00]))).toBeNull(); // UTF-16LE "Hi"
+    expect(sniffMime(Buffer.from('BMW,Audi,Volkswagen,Mercedes\n'))).toBeNull();
+    const ftyp = (brand: string) => Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from(`ftyp${brand}\0\0\0\0mif1`, 'latin1')]);
+    expect(sniffMime(ftyp('heic'))).toBe('image/heic');
+    expect(sniffMime(ftyp('avif'))).toBe('image/avif');
+    expect(sniffMime(ftyp('isom'))).toBe('video/mp4');
+    expect(sniffMime(Buffer.from([0xff, 0xfb, 0x90, 0x64]))).toBe('audio/mpeg'); // an MPEG-1 layer III frame header
+    const bmp = Buffer.alloc(30);
+    bmp.write('BM', 0, 'latin1');
+    bmp.writeUInt32LE(40, 14);
+    expect(sniffMime(bmp)).toBe('image/bmp');
   });
 });
