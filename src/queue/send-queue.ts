@@ -1,7 +1,7 @@
 // The durable per-instance FIFO of accepted messages. A message is accepted once its row
 // is committed (fsynced); its ids are generated here and returned to the caller at once.
 import { sql, type Kysely } from 'kysely';
-import { insertStatement, statement, type Statement } from '../store/compiled.js';
+import { statement, type Statement } from '../store/compiled.js';
 import type { Database, QueueRow } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
 import type { MessageContent } from '../engines/engine.js';
@@ -72,11 +72,7 @@ export class SendQueue {
     private readonly db: Kysely<Database>,
     private readonly limitWhileDisconnected: number,
     private readonly dialect: Dialect = 'sqlite',
-  ) {
-    this.insertRow = insertStatement(dialect, 'send_queue', INSERT_COLUMNS);
-  }
-
-  private readonly insertRow: Statement;
+  ) {}
 
   /** Called after the instance's queue changed (a message added or removed): its worker looks again. */
   onChanged(fn: (instanceId: string, change: 'added' | 'removed') => void): void {
@@ -168,7 +164,7 @@ export class SendQueue {
 
   private async insert(db: Kysely<Database>, req: EnqueueRequest): Promise<Accepted> {
     const { params, accepted } = this.rowOf(req);
-    await db.executeQuery(this.insertRow(params));
+    await db.executeQuery(this.insertRows(1)(params));
     return accepted;
   }
 

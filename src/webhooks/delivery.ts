@@ -72,9 +72,6 @@ export class WebhookDelivery {
     };
   }
 
-  /** URLs that passed the syntactic guard (DNS-time checks still run on every connection). */
-  private readonly checkedUrls = new Set<string>();
-
   /** The outcome statements (one delivery = an attempt row and an outbox update), compiled once. */
   private readonly sql: { attempt: Statement; delivered: Statement; retry: Statement };
 
@@ -259,11 +256,7 @@ export class WebhookDelivery {
     const inst = await this.instances.get(row.instance_id);
     if (!inst) return { ok: false, status: null, error: 'instance deleted', ms: 0 };
     try {
-      if (!this.checkedUrls.has(row.url)) {
-        checkUrl(row.url, this.opts, 'webhook URL'); // the options are fixed for the process: once per URL
-        if (this.checkedUrls.size >= 10_000) this.checkedUrls.clear();
-        this.checkedUrls.add(row.url);
-      }
+      checkUrl(row.url, this.opts, 'webhook URL');
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         'z-api-token': inst.token,
