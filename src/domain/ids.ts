@@ -19,8 +19,14 @@ function hex(bytes: number): string {
 export const newInstanceId = () => hex(16);
 /** Instance token: 128 random bits, 32 uppercase hex characters. */
 export const newInstanceToken = () => hex(16);
-/** zaapId: our queue id for an accepted message, 32 uppercase hex characters. */
-export const newZaapId = () => hex(16);
+/**
+ * zaapId: our queue id for an accepted message, 32 uppercase hex characters: the time in
+ * milliseconds (12 hex digits) then 80 random bits. Time first so that consecutive ids land
+ * next to each other in the unique index of send_queue: with fully random ids every insert
+ * dirtied a different index page, and each COMMIT wrote one page per message to the WAL
+ * (290 µs instead of 86 µs for 25 rows, docs/benchmarks.md F14).
+ */
+export const newZaapId = () => Date.now().toString(16).toUpperCase().padStart(12, '0') + hex(10);
 /** WhatsApp message id, generated at enqueue time and used when the message is sent (3EB0 prefix like WhatsApp Web). */
 export const newMessageId = () => '3EB0' + hex(10);
 /** Partner and security tokens: 192 bits, url-safe. */

@@ -17,6 +17,17 @@ describe('identifiers', () => {
     expect(newInstanceToken()).not.toBe(newInstanceToken());
   });
 
+  it('zaapIds start with the time in milliseconds, so that new rows sit together in the index', () => {
+    const before = Date.now();
+    const z = newZaapId();
+    const at = parseInt(z.slice(0, 12), 16);
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(Date.now());
+    // 80 random bits follow: two ids of the same millisecond differ there.
+    const [a, b] = [newZaapId(), newZaapId()];
+    expect(a.slice(12)).not.toBe(b.slice(12));
+  });
+
   it('compares secrets exactly', () => {
     expect(safeEqual('ABC', 'ABC')).toBe(true);
     expect(safeEqual('ABD', 'ABC')).toBe(false);
