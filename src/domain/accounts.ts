@@ -52,6 +52,11 @@ export class Accounts {
     return { account: (await this.get(account.id))!, generatedPartnerToken };
   }
 
+  /** Cached row for hot paths; undefined if not loaded yet. */
+  cached(id: string): AccountRow | undefined {
+    return this.cache.get(id);
+  }
+
   async get(id: string): Promise<AccountRow | undefined> {
     const hit = this.cache.get(id);
     if (hit) return hit;

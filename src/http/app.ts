@@ -22,6 +22,9 @@ import { badRequest } from '../domain/errors.js';
 
 export { redactUrl };
 
+/** Requests whose JSON text has a \u0000 escape (only their bodies are searched for NUL). */
+const bodyMayHoldNul = new WeakSet<object>();
+
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     logger:
@@ -61,19 +64,24 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, undefined);
+    // JSON text cannot hold a raw NUL (control characters must be escaped): a body without
+    // the escape "\u0000" cannot contain one, and the NUL walk below skips it.
+    if (text.includes('\\u0000')) bodyMayHoldNul.add(req);
     parseJson(req, text, done);
   });
 
   registerErrorHandling(app);
   // A POST/PUT without a body validates as {}: optional bodies work and missing fields are named.
-  app.addHook('preValidation', async (req) => {
+  // A callback hook, not an async one: it runs on every request.
+  app.addHook('preValidation', (req, _reply, done) => {
     if (req.body === undefined && (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH')) req.body = {};
-  });
-  app.addHook('preValidation', async (req) => {
-    for (const [part, value] of [['body', req.body], ['querystring', req.query], ['params', req.params]] as const) {
+    const parts = [['querystring', req.query], ['params', req.params]] as [string, unknown][];
+    if (bodyMayHoldNul.has(req)) parts.unshift(['body', req.body]);
+    for (const [part, value] of parts) {
       const at = findNul(value);
-      if (at !== null) throw badRequest(`${part}${at === '/' ? '' : at} contains a NUL character (\\u0000)`, 'invalid-text');
+      if (at !== null) return done(badRequest(`${part}${at === '/' ? '' : at} contains a NUL character (\\u0000)`, 'invalid-text'));
     }
+    done();
   });
 
   await app.register(swagger, {

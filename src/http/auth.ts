@@ -6,41 +6,65 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../domain/errors.js';
 import { INSTANCE_ID_RE, safeEqual } from '../domain/ids.js';
 import { isExpired } from '../domain/instances.js';
+import type { AccountRow, InstanceRow } from '../store/schema.js';
 
 const unknownInstance = () =>
   new ApiError(404, 'instance-not-found', 'No instance matches this id and token.');
 
-export async function instanceAuth(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
+/**
+ * onRequest hook of the instance routes. A callback hook that answers synchronously when
+ * the instance and its account are cached (every request after the first), since it runs
+ * on every call of the API.
+ */
+export function instanceAuth(req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
   const { instanceId, token } = req.params as { instanceId?: string; token?: string };
-  if (!instanceId || !token || !INSTANCE_ID_RE.test(instanceId)) throw unknownInstance();
+  if (!instanceId || !token || !INSTANCE_ID_RE.test(instanceId)) return done(unknownInstance());
   const { instances, accounts } = req.server.oz;
-  const inst = await instances.get(instanceId);
-  // Same answer for an unknown id and a wrong token: ids cannot be probed.
-  if (!inst || !safeEqual(inst.token, token)) throw unknownInstance();
-  const account = await accounts.get(inst.account_id);
-  if (!account) throw unknownInstance();
+  const inst = instances.cached(instanceId.toUpperCase());
+  const account = inst && accounts.cached(inst.account_id);
+  if (inst && account) return done(admitOrError(req, token, inst, account));
+  void (async () => {
+    const inst = await instances.get(instanceId);
+    return admitOrError(req, token, inst, inst && (await accounts.get(inst.account_id)));
+  })().then(done, done);
+}
 
-  const allow = JSON.parse(account.ip_allowlist) as string[];
+/** Undefined when the request may go on (req.instance set), else the error to answer. */
+function admitOrError(req: FastifyRequest, token: string, inst: InstanceRow | undefined, account: AccountRow | undefined): ApiError | undefined {
+  // Same answer for an unknown id and a wrong token: ids cannot be probed.
+  if (!inst || !safeEqual(inst.token, token)) return unknownInstance();
+  if (!account) return unknownInstance();
+
+  const allow = allowList(account);
   if (allow.length > 0 && !allow.includes(normaliseIp(req.ip))) {
-    throw new ApiError(403, `${normaliseIp(req.ip)} not allowed`, 'This IP address is not in the account allow-list.');
+    return new ApiError(403, `${normaliseIp(req.ip)} not allowed`, 'This IP address is not in the account allow-list.');
   }
   if (account.client_token_enabled === 1 && account.client_token) {
     const given = req.headers['client-token'];
     const value = Array.isArray(given) ? given[0] : given;
     if (!value || !safeEqual(value, account.client_token)) {
       // Z-API answers {"error":"null not allowed"} for a missing token; a wrong one is not echoed back.
-      throw new ApiError(401, value ? 'client-token not allowed' : 'null not allowed', 'The Client-Token header is missing or wrong.');
+      return new ApiError(401, value ? 'client-token not allowed' : 'null not allowed', 'The Client-Token header is missing or wrong.');
     }
   }
   if (isExpired(inst)) {
     const reason = inst.payment_status === 'CANCELED' ? 'was cancelled' : 'trial ended';
-    throw new ApiError(
+    return new ApiError(
       402,
       'instance-expired',
       `This instance stopped on ${new Date(inst.due_at!).toISOString()} (${reason}). Its data is kept; subscribe it through the partner API to use it again.`,
     );
   }
   req.instance = inst;
+  return undefined;
+}
+
+/** The account's IP allow-list, parsed once per cached row (a changed account is a new row). */
+const allowLists = new WeakMap<AccountRow, string[]>();
+function allowList(account: AccountRow): string[] {
+  let list = allowLists.get(account);
+  if (!list) allowLists.set(account, (list = JSON.parse(account.ip_allowlist) as string[]));
+  return list;
 }
 
 export async function partnerAuth(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
