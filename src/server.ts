@@ -70,7 +70,7 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
     fetchTimeoutMs: config.mediaFetchTimeoutMs,
   });
   const network = new SandboxNetwork(store.db, config.sandboxReceiptDelayMs);
-  const queue = new SendQueue(store.db, config.queueLimitDisconnected, store.dialect);
+  const queue = new SendQueue(store.db, config.queueLimitDisconnected, store.dialect, store.writer);
   let worker!: QueueWorker;
   const engines = new EngineManager({
     db: store.db,

@@ -9,6 +9,7 @@ import { ApiError } from '../domain/errors.js';
 import { newMessageId, newZaapId } from '../domain/ids.js';
 import { messagesAccepted } from '../metrics.js';
 import { grouped } from '../store/tx-batcher.js';
+import type { SqliteWriter, WriteStatement } from '../store/sqlite-writer.js';
 
 export interface EnqueueRequest {
   instanceId: string;
@@ -48,6 +49,14 @@ const LOCK_SPACE = 0x6f7a7171; // "ozqq"
 
 /** Rows of one multi-row INSERT (13 parameters each; Postgres allows 65,535 per statement). */
 const MAX_ROWS_PER_INSERT = 256;
+/** Rows of one transaction of the writer thread. */
+const MAX_ROWS_PER_THREAD_WRITE = 4096;
+
+interface Waiting {
+  req: EnqueueRequest;
+  resolve: (a: Accepted) => void;
+  reject: (e: unknown) => void;
+}
 
 const INSERT_COLUMNS = [
   'instance_id',
@@ -72,6 +81,8 @@ export class SendQueue {
     private readonly db: Kysely<Database>,
     private readonly limitWhileDisconnected: number,
     private readonly dialect: Dialect = 'sqlite',
+    /** SQLite: the thread that writes accepted messages (null: the main connection does). */
+    private readonly writer: SqliteWriter | null = null,
   ) {}
 
   /** Called after the instance's queue changed (a message added or removed): its worker looks again. */
@@ -106,8 +117,10 @@ export class SendQueue {
   }
 
   /** Sends to connected instances arriving in the same turn of the event loop: one multi-row INSERT. */
-  private batch: { req: EnqueueRequest; resolve: (a: Accepted) => void; reject: (e: unknown) => void }[] = [];
+  private batch: Waiting[] = [];
   private batchScheduled = false;
+  /** A batch is with the writer thread: what arrives meanwhile waits and goes next, together. */
+  private threadBusy = false;
 
   private enqueueBatched(req: EnqueueRequest): Promise<Accepted> {
     return new Promise<Accepted>((resolve, reject) => {
@@ -116,18 +129,71 @@ export class SendQueue {
       this.batchScheduled = true;
       setImmediate(() => {
         this.batchScheduled = false;
-        while (this.batch.length > 0) void this.insertBatch(this.batch.splice(0, MAX_ROWS_PER_INSERT));
+        this.flush();
       });
     });
   }
 
-  private async insertBatch(items: { req: EnqueueRequest; resolve: (a: Accepted) => void; reject: (e: unknown) => void }[]): Promise<void> {
+  private flush(): void {
+    if (this.writer && !this.writer.failed) {
+      if (this.threadBusy || this.batch.length === 0) return;
+      this.threadBusy = true;
+      void this.insertBatch(this.batch.splice(0, MAX_ROWS_PER_THREAD_WRITE), () => {
+        this.threadBusy = false;
+        this.flush();
+      });
+      return;
+    }
+    while (this.batch.length > 0) void this.insertBatch(this.batch.splice(0, MAX_ROWS_PER_INSERT));
+  }
+
+  /** @param committed called once the writer thread committed (or failed) the batch: the next may go. */
+  private async insertBatch(items: Waiting[], onCommitted = () => {}): Promise<void> {
+    let released = false;
+    const committed = () => {
+      if (released) return;
+      released = true;
+      onCommitted();
+    };
+    try {
+      await this.writeBatch(items, committed);
+    } finally {
+      committed();
+    }
+  }
+
+  private async writeBatch(items: Waiting[], committed: () => void): Promise<void> {
     let rows: ReturnType<SendQueue['rowOf']>[] = [];
+    const writer = this.writer && !this.writer.failed ? this.writer : null;
     try {
       rows = items.map((i) => this.rowOf(i.req));
-      // Still group-committed with the other writers: one transaction, one fsync.
-      await grouped(this.db).run((tx) => tx.executeQuery(this.insertRows(rows.length)(rows.flatMap((r) => r.params))));
-    } catch {
+      if (writer) {
+        const statements: WriteStatement[] = [];
+        for (let at = 0; at < rows.length; at += MAX_ROWS_PER_INSERT) {
+          const part = rows.slice(at, at + MAX_ROWS_PER_INSERT);
+          const q = this.insertRows(part.length)(part.flatMap((r) => r.params));
+          statements.push({ sql: q.sql, params: q.parameters as unknown[] });
+        }
+        // One transaction in the writer thread while the main connection is held until it
+        // committed (no statement of the main thread can meet the writer's lock:
+        // sqlite-writer.ts); then the next batch may go while this one's fsync runs.
+        const write = await this.db.connection().execute(async () => {
+          const w = writer.write(statements);
+          await w.committed.finally(committed);
+          return w;
+        });
+        await write.durable;
+      } else {
+        // Still group-committed with the other writers: one transaction, one fsync.
+        await grouped(this.db).run((tx) => tx.executeQuery(this.insertRows(rows.length)(rows.flatMap((r) => r.params))));
+      }
+    } catch (err) {
+      // The writer thread died with the batch: it may have committed, so it is not written
+      // again (new ids would duplicate it); its callers get the error, as for a failed COMMIT.
+      if (writer?.failed) {
+        for (const i of items) i.reject(err);
+        return;
+      }
       // One bad row must fail only its caller: each alone (new ids: nothing of the batch was written).
       await Promise.all(
         items.map(async (i) => {

@@ -10,10 +10,13 @@ import { migrationProvider, type Dialect } from './migrations.js';
 import { TxBatcher, setBatcher } from './tx-batcher.js';
 import { DurableSqliteDialect, WalSync } from './durable-sqlite.js';
 import { Checkpointer } from './checkpointer.js';
+import { SqliteWriter } from './sqlite-writer.js';
 
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** SQLite: the writer thread for accepted messages (sqlite-writer.ts); null on Postgres. */
+  writer: SqliteWriter | null;
   close(): Promise<void>;
 }
 
@@ -61,11 +64,16 @@ export async function openStore(opts: {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
   }
-  const checkpointer = dialect === 'sqlite' ? new Checkpointer(path.join(opts.dataDir, 'openzap.db'), 1000, opts.onCheckpointError) : null;
+  const dbFile = path.join(opts.dataDir, 'openzap.db');
+  const checkpointer = dialect === 'sqlite' ? new Checkpointer(dbFile, 1000, opts.onCheckpointError) : null;
+  const writer = dialect === 'sqlite' ? new SqliteWriter(dbFile) : null;
   return {
     db,
     dialect,
+    writer,
     close: async () => {
+      // The main connection is held during a thread write: waiting for it lets a write under way finish.
+      if (writer) await db.connection().execute(() => writer.close());
       await checkpointer?.close();
       await db.destroy();
     },

@@ -11,7 +11,7 @@ const req = (i: number, phone: string | null = `55119999900${String(i).padStart(
   content: { type: 'text', text: `message ${i}` },
 });
 
-describe.each(databases)('send queue: sends to a connected instance in one turn share one multi-row INSERT ($name)', (backend) => {
+describe.each(databases)('send queue: sends to a connected instance in one turn share one multi-row INSERT (SQLite: in the writer thread) ($name)', (backend) => {
   let store: Store;
   let queue: SendQueue;
   let cleanup: () => Promise<void> = async () => undefined;
@@ -19,7 +19,7 @@ describe.each(databases)('send queue: sends to a connected instance in one turn 
     const db = await backend.open();
     store = await openStore({ dataDir: tempDir(), databaseUrl: db.url });
     cleanup = db.drop;
-    queue = new SendQueue(store.db, 1000, store.dialect);
+    queue = new SendQueue(store.db, 1000, store.dialect, store.writer);
   });
   afterAll(async () => {
     await store?.close();
