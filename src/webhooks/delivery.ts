@@ -9,7 +9,7 @@ import type { Database, OutboxRow } from '../store/schema.js';
 import type { Instances } from '../domain/instances.js';
 import { checkUrl, guardedAgent, type GuardOptions } from '../net/guard.js';
 import { webhookAttempts } from '../metrics.js';
-import type { Lane } from './outbox.js';
+import { outboxPending, type Lane } from './outbox.js';
 import { grouped } from '../store/tx-batcher.js';
 import { insertStatement, statement, type Statement } from '../store/compiled.js';
 import type { Dialect } from '../store/migrations.js';
@@ -165,7 +165,7 @@ export class WebhookDelivery {
       .selectFrom('webhook_outbox')
       .select(['id', 'instance_id', 'url', 'next_attempt_at'])
       .where('id', 'in', (eb) =>
-        eb.selectFrom('webhook_outbox').select((e) => e.fn.min('id').as('id')).where('status', '=', 'pending').groupBy(['instance_id', 'url']),
+        eb.selectFrom('webhook_outbox').select((e) => e.fn.min('id').as('id')).where(outboxPending).groupBy(['instance_id', 'url']),
       )
       .execute();
     const now = Date.now();
@@ -196,7 +196,7 @@ export class WebhookDelivery {
       const rows = await this.db
         .selectFrom('webhook_outbox')
         .selectAll()
-        .where('status', '=', 'pending')
+        .where(outboxPending)
         .where('instance_id', '=', instanceId)
         .where('url', '=', url)
         .orderBy('id')

@@ -6,6 +6,9 @@ import type { Dialect } from '../store/migrations.js';
 import type { Payload, WebhookType } from './payloads.js';
 import { grouped } from '../store/tx-batcher.js';
 
+/** Pending rows, written literally so that the planner uses the partial index webhook_outbox_pending. */
+export const outboxPending = sql<boolean>`"status" = 'pending'`;
+
 /** First key of the outbox's advisory locks (Postgres), so they cannot collide with other users of hashtext locks. */
 const LOCK_SPACE = 0x6f7a6f62; // "ozob"
 
