@@ -46,6 +46,12 @@ export class WebhookDelivery {
   private readonly pausedUntil = new Map<string, number>();
   /** Running lanes that got new rows after their last read. */
   private readonly dirty = new Set<string>();
+  /**
+   * Lanes with pending rows that found every slot taken, in arrival order: a lane that ends
+   * hands its slot to the first (rescanning the outbox for them cost 1–2 ms per look,
+   * tens of times a second under load: docs/benchmarks.md F17).
+   */
+  private readonly waiting = new Map<string, { instanceId: string; url: string }>();
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
   private stopped = true;
@@ -128,17 +134,31 @@ export class WebhookDelivery {
         this.dirty.add(lane);
         continue;
       }
-      if (this.pausedUntil.has(lane) || this.active.size >= this.opts.concurrency) {
+      if (this.pausedUntil.has(lane)) {
         this.wake();
+        continue;
+      }
+      if (this.active.size >= this.opts.concurrency) {
+        this.waiting.set(lane, { instanceId, url });
         continue;
       }
       this.startLane(lane, instanceId, url);
     }
   }
 
+  /** A slot is free: the longest-waiting lane gets it. */
+  private startWaiting(): void {
+    for (const [lane, { instanceId, url }] of this.waiting) {
+      if (this.active.size >= this.opts.concurrency) return;
+      this.waiting.delete(lane);
+      if (!this.active.has(lane) && !this.pausedUntil.has(lane)) this.startLane(lane, instanceId, url);
+    }
+  }
+
   private startLane(lane: string, instanceId: string, url: string): void {
     this.active.add(lane);
     this.dirty.delete(lane);
+    this.waiting.delete(lane);
     const run = this.runLane(lane, instanceId, url).catch((err) => {
       // E.g. a 2xx whose outcome could not be written: delivering again at once would be a
       // hot loop of duplicates against the receiver.
@@ -152,8 +172,13 @@ export class WebhookDelivery {
         if (this.stopped) return;
         // Emptied: only rows written while it finished need it again. Blocked (a retry is due
         // later, or paused): the scan arms the timer.
-        if (end === 'empty' && this.dirty.delete(lane)) this.startLane(lane, instanceId, url);
-        else if (end !== 'empty') this.wake();
+        // It yielded its slot, or more rows arrived while it finished: it goes behind the lanes already waiting.
+        if (end === 'yield' || (end === 'empty' && this.dirty.delete(lane))) {
+          if (this.waiting.size === 0) return this.startLane(lane, instanceId, url);
+          this.waiting.delete(lane);
+          this.waiting.set(lane, { instanceId, url });
+        } else if (end === 'blocked') this.wake();
+        this.startWaiting();
       }),
     );
   }
@@ -179,8 +204,9 @@ export class WebhookDelivery {
         continue;
       }
       this.pausedUntil.delete(lane);
+      // No slot: it waits for one (a lane that ends starts it), no timer needed.
       if (this.active.size >= this.opts.concurrency) {
-        nextDue = Math.min(nextDue, now + 50);
+        this.waiting.set(lane, { instanceId: h.instance_id, url: h.url });
         continue;
       }
       this.startLane(lane, h.instance_id, h.url);
@@ -190,9 +216,13 @@ export class WebhookDelivery {
     if (nextDue !== Infinity) this.arm(nextDue);
   }
 
-  /** Deliver a lane's pending rows in order until it is empty or a delivery fails. */
-  private async runLane(_lane: string, instanceId: string, url: string): Promise<'empty' | 'blocked'> {
-    while (!this.stopped) {
+  /**
+   * Deliver a lane's pending rows in order until it is empty or a delivery fails; after each
+   * batch it yields its slot when other lanes wait for one (a busy lane must not starve them).
+   */
+  private async runLane(_lane: string, instanceId: string, url: string): Promise<'empty' | 'blocked' | 'yield'> {
+    for (let batch = 0; !this.stopped; batch++) {
+      if (batch > 0 && this.waiting.size > 0) return 'yield';
       const rows = await this.db
         .selectFrom('webhook_outbox')
         .selectAll()
