@@ -18,6 +18,7 @@ import { sandboxRoutes } from './routes/sandbox.js';
 import { mediaRoutes } from './routes/media.js';
 import { redactUrl } from './redact.js';
 import { findNul } from './text-guard.js';
+import { LazyValidators } from './lazy-validators.js';
 import { badRequest } from '../domain/errors.js';
 
 export { redactUrl };
@@ -26,6 +27,7 @@ export { redactUrl };
 const bodyMayHoldNul = new WeakSet<object>();
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const validators = new LazyValidators();
   const app = Fastify({
     logger:
       ctx.config.logLevel === 'silent'
@@ -40,6 +42,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     forceCloseConnections: true,
+    schemaController: { compilersFactory: { buildValidator: validators.buildValidator } },
     // A hop count becomes "trust the n nearest proxies".
     trustProxy: typeof ctx.config.trustProxy === 'number' ? ((n: number) => (_addr: string, hop: number) => hop < n)(ctx.config.trustProxy) : ctx.config.trustProxy,
     // Router-level errors (bad percent-encoding, an over-long segment) bypass the error
@@ -52,6 +55,11 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('oz', ctx);
+  // Once listening, the validators not used yet are compiled in idle turns.
+  app.addHook('onListen', (done) => {
+    void validators.warm((err) => app.log.error({ err }, 'a route schema failed to compile'));
+    done();
+  });
   app.decorateRequest('instance', null as never);
   app.decorateRequest('account', null as never);
 

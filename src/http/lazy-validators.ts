@@ -1,0 +1,63 @@
+// Route schemas compiled when first needed instead of all before the server listens.
+// Fastify compiles every route's validator (Ajv code generation) at start-up: with ~200
+// routes that was ~0.8 s of a 1.8–2.6 s start (docs/benchmarks.md F18). Here each validator
+// is compiled on its route's first request, and the rest are compiled one per turn of the
+// event loop right after start-up (warm()), so a schema that cannot compile is still
+// reported at once, in the log, and requests rarely pay for a compile.
+import AjvCompiler from '@fastify/ajv-compiler';
+
+type Validate = ((data: unknown, ctx?: unknown) => unknown) & { errors?: unknown; schemaEnv?: unknown };
+type Compile = (route: unknown) => Validate;
+
+export class LazyValidators {
+  private readonly uncompiled = new Set<() => Validate>();
+
+  readonly buildValidator: AjvCompiler.BuildCompilerFromPool = (externalSchemas, ajvOptions) => {
+    const compile = AjvCompiler()(externalSchemas, ajvOptions) as unknown as Compile;
+    const lazy = (route: unknown) => {
+      let fn: Validate | undefined;
+      const get = (): Validate => {
+        if (!fn) {
+          this.uncompiled.delete(get);
+          fn = compile(route);
+        }
+        return fn;
+      };
+      this.uncompiled.add(get);
+      const validate: Validate = (data, ctx) => {
+        const f = get();
+        const ok = f(data, ctx);
+        validate.errors = f.errors;
+        return ok;
+      };
+      // Fastify hands Ajv functions (marked by schemaEnv) the parent object, so that type
+      // coercion can replace a root value; this stands for an Ajv function.
+      validate.schemaEnv = true;
+      return validate;
+    };
+    return lazy as unknown as ReturnType<AjvCompiler.BuildCompilerFromPool>;
+  };
+
+  /** Validators not compiled yet. */
+  get pending(): number {
+    return this.uncompiled.size;
+  }
+
+  /** Compile the remaining validators, one per turn of the event loop; resolves when done. */
+  warm(onError: (err: unknown) => void): Promise<void> {
+    return new Promise((resolve) => {
+      const step = () => {
+        const next = this.uncompiled.values().next();
+        if (next.done) return resolve();
+        try {
+          next.value();
+        } catch (err) {
+          this.uncompiled.delete(next.value); // reported once; its route answers the error when called
+          onError(err);
+        }
+        setImmediate(step);
+      };
+      setImmediate(step);
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { LazyValidators } from '../../src/http/lazy-validators.js';
+
+const route = (schema: unknown) => ({ schema, method: 'POST', url: '/x', httpPart: 'body' });
+type V = ((data: unknown) => boolean) & { errors?: { instancePath: string }[] | null };
+
+describe('lazy route validators', () => {
+  it('compile on first use, validate like Ajv (errors, coercion) and are counted until then', () => {
+    const lazy = new LazyValidators();
+    const compiler = lazy.buildValidator({}, { customOptions: { coerceTypes: 'array' } }) as unknown as (r: unknown) => V;
+    const validate = compiler(route({ type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] }));
+    expect(lazy.pending).toBe(1);
+    const body = { n: '42' };
+    expect(validate(body)).toBe(true);
+    expect(body.n).toBe(42); // coerced in place, as Fastify's own validators do
+    expect(lazy.pending).toBe(0);
+    expect(validate({ n: 'x' })).toBe(false);
+    expect(validate.errors?.[0].instancePath).toBe('/n');
+    expect(validate({ n: 1 })).toBe(true);
+    expect(validate.errors).toBeNull();
+  });
+
+  it('warm() compiles the rest after start-up and reports a schema that cannot compile', async () => {
+    const lazy = new LazyValidators();
+    const compiler = lazy.buildValidator({}, { customOptions: {} }) as unknown as (r: unknown) => V;
+    const good = compiler(route({ type: 'string' }));
+    compiler(route({ type: 'no-such-type' }));
+    const errors: unknown[] = [];
+    await lazy.warm((err) => errors.push(err));
+    expect(lazy.pending).toBe(0);
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/no-such-type|type/);
+    expect(good('a')).toBe(true);
+  });
+});
