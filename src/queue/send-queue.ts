@@ -147,7 +147,7 @@ export class SendQueue {
     while (this.batch.length > 0) void this.insertBatch(this.batch.splice(0, MAX_ROWS_PER_INSERT));
   }
 
-  /** @param committed called once the writer thread committed (or failed) the batch: the next may go. */
+  /** @param onCommitted called once, when the writer thread committed (or failed) the batch: the next may go. */
   private async insertBatch(items: Waiting[], onCommitted = () => {}): Promise<void> {
     let released = false;
     const committed = () => {
