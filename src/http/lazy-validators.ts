@@ -12,8 +12,11 @@ type Compile = (route: unknown) => Validate;
 export class LazyValidators {
   private readonly uncompiled = new Set<() => Validate>();
 
+  /** One selector for the whole app, as Fastify's default: it keeps one Ajv per set of shared schemas. */
+  private readonly selector = AjvCompiler();
+
   readonly buildValidator: AjvCompiler.BuildCompilerFromPool = (externalSchemas, ajvOptions) => {
-    const compile = AjvCompiler()(externalSchemas, ajvOptions) as unknown as Compile;
+    const compile = this.selector(externalSchemas, ajvOptions) as unknown as Compile;
     const lazy = (route: unknown) => {
       let fn: Validate | undefined;
       const get = (): Validate => {

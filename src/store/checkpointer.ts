@@ -6,10 +6,9 @@
 // The main connection keeps a large automatic threshold as a safety net should the worker
 // fall behind or die. Checkpoints with synchronous=NORMAL fsync the log before and the
 // database after copying, so nothing committed is ever at risk from them.
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSqliteThread, stopSqliteThread } from './sqlite-thread.js';
 
-// Plain JavaScript, evaluated as the worker's script (the worker cannot load TypeScript in tests).
 const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -45,9 +44,7 @@ export class Checkpointer {
   last: CheckpointResult | null = null;
 
   constructor(file: string, intervalMs = 1000, onError?: (message: string) => void) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER, { eval: true, workerData: { file, intervalMs, driver } });
-    this.worker.unref();
+    this.worker = startSqliteThread(WORKER, { file, intervalMs });
     this.worker.on('message', (r: CheckpointResult) => {
       this.last = r;
       if (!r.ok) onError?.(r.error ?? 'checkpoint failed');
@@ -64,10 +61,7 @@ export class Checkpointer {
     });
   }
 
-  async close(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage('close');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return stopSqliteThread(this.worker);
   }
 }

@@ -31,6 +31,7 @@ export async function openStore(opts: {
 }): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
+  let wal: WalSync | null = null;
   if (opts.databaseUrl) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
@@ -53,7 +54,8 @@ export async function openStore(opts: {
     // Checkpoints run in a worker thread (checkpointer.ts); this connection checkpoints only
     // as a safety net, once the log holds 20,000 pages (~80 MB).
     file.pragma('wal_autocheckpoint = 20000');
-    db = new Kysely<Database>({ dialect: new DurableSqliteDialect(withStatementCache(file), new WalSync(`${dbFile}-wal`)) });
+    wal = new WalSync(`${dbFile}-wal`);
+    db = new Kysely<Database>({ dialect: new DurableSqliteDialect(withStatementCache(file), wal) });
   }
   // Postgres commits on several pool connections at once; SQLite has one writer.
   setBatcher(db, new TxBatcher(db, dialect === 'postgres' ? 4 : 1));
@@ -66,7 +68,7 @@ export async function openStore(opts: {
   }
   const dbFile = path.join(opts.dataDir, 'openzap.db');
   const checkpointer = dialect === 'sqlite' ? new Checkpointer(dbFile, 1000, opts.onCheckpointError) : null;
-  const writer = dialect === 'sqlite' ? new SqliteWriter(dbFile) : null;
+  const writer = wal ? new SqliteWriter(dbFile, wal) : null;
   return {
     db,
     dialect,
