@@ -11,10 +11,17 @@ export function startSqliteThread(script: string, workerData: Record<string, unk
   return worker;
 }
 
-/** Asks the thread to close its connection ('close' message), then terminates it (2 s at most). */
+/**
+ * Asks the thread to close its connection ('close' message), then terminates it (2 s at most).
+ * The thread keeps the process alive meanwhile: otherwise a process with nothing else left
+ * exited (code 13 under a top-level await) before the connection was closed.
+ */
 export async function stopSqliteThread(worker: Worker): Promise<void> {
+  worker.ref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   worker.postMessage('close');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+  clearTimeout(timer);
   await worker.terminate();
 }

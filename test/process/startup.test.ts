@@ -64,4 +64,21 @@ describe('process start-up', () => {
     const dbFile = fs.readFileSync(path.join(dir, 'openzap.db'));
     expect(dbFile.includes(Buffer.from(token!))).toBe(false);
   });
+
+  it('closes the store to the end when nothing else keeps the process alive (its SQLite threads wait)', async () => {
+    const dir = tempDir();
+    const script = `
+      const { openStore } = await import(${JSON.stringify(path.resolve('dist/store/db.js'))});
+      const store = await openStore({ dataDir: ${JSON.stringify(dir)}, databaseUrl: null });
+      await store.close();
+      console.log('closed');
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Before the fix the threads were unreferenced while closing: exit code 13, "closed" never printed.
+    expect({ code, out: out.trim() }).toEqual({ code: 0, out: 'closed' });
+  });
 });
