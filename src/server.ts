@@ -69,7 +69,7 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
     dispatcher: mediaAgent,
     fetchTimeoutMs: config.mediaFetchTimeoutMs,
   });
-  const network = new SandboxNetwork(store.db, config.sandboxReceiptDelayMs);
+  const network = new SandboxNetwork(store.db, config.sandboxReceiptDelayMs, store.dialect);
   const queue = new SendQueue(store.db, config.queueLimitDisconnected, store.dialect, store.writer);
   let worker!: QueueWorker;
   const engines = new EngineManager({

@@ -1,7 +1,7 @@
 // The durable per-instance FIFO of accepted messages. A message is accepted once its row
 // is committed (fsynced); its ids are generated here and returned to the caller at once.
 import { sql, type Kysely } from 'kysely';
-import { statement, type Statement } from '../store/compiled.js';
+import { MultiRowInsert, statement, type Statement } from '../store/compiled.js';
 import type { Database, QueueRow } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
 import type { MessageContent } from '../engines/engine.js';
@@ -80,10 +80,21 @@ export class SendQueue {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly limitWhileDisconnected: number,
-    private readonly dialect: Dialect = 'sqlite',
+    readonly dialect: Dialect = 'sqlite',
     /** SQLite: the thread that writes accepted messages (null: the main connection does). */
     private readonly writer: SqliteWriter | null = null,
-  ) {}
+  ) {
+    this.inserts = new MultiRowInsert(dialect, 'send_queue', INSERT_COLUMNS);
+    this.sql = {
+      head: statement(dialect, 'select * from "send_queue" where "instance_id" = ? order by "seq" limit 1'),
+      markSending: statement(dialect, 'update "send_queue" set "status" = \'sending\', "attempts" = "attempts" + 1 where "seq" = ?'),
+      remove: statement(dialect, 'delete from "send_queue" where "seq" = ?'),
+    };
+  }
+
+  /** Statements run once per sent message, compiled once (store/compiled.ts). */
+  private readonly inserts: MultiRowInsert;
+  private readonly sql: { head: Statement; markSending: Statement; remove: Statement };
 
   /** Called after the instance's queue changed (a message added or removed): its worker looks again. */
   onChanged(fn: (instanceId: string, change: 'added' | 'removed') => void): void {
@@ -216,16 +227,8 @@ export class SendQueue {
   }
 
   /** One multi-row INSERT per batch size (compiled once per size). */
-  private readonly insertRowsBySize = new Map<number, Statement>();
   private insertRows(n: number): Statement {
-    let s = this.insertRowsBySize.get(n);
-    if (!s) {
-      const cols = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
-      const one = `(${INSERT_COLUMNS.map(() => '?').join(', ')})`;
-      s = statement(this.dialect, `insert into "send_queue" (${cols}) values ${Array.from({ length: n }, () => one).join(', ')}`);
-      this.insertRowsBySize.set(n, s);
-    }
-    return s;
+    return this.inserts.rows(n);
   }
 
   private async insert(db: Kysely<Database>, req: EnqueueRequest): Promise<Accepted> {
@@ -287,8 +290,8 @@ export class SendQueue {
   }
 
   /** The next message to send: the oldest row of the instance. */
-  head(instanceId: string): Promise<QueueRow | undefined> {
-    return this.db.selectFrom('send_queue').selectAll().where('instance_id', '=', instanceId).orderBy('seq').limit(1).executeTakeFirst();
+  async head(instanceId: string): Promise<QueueRow | undefined> {
+    return (await this.db.executeQuery<QueueRow>(this.sql.head([instanceId]))).rows[0];
   }
 
   /** Remove every waiting message; a message already being handed to the engine is not recalled. */
@@ -325,14 +328,13 @@ export class SendQueue {
 
   /** Claim a row for sending; false if it was deleted meanwhile. */
   async markSending(seq: number): Promise<boolean> {
-    const r = await grouped(this.db).run((tx) =>
-      tx
-        .updateTable('send_queue')
-        .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1) }))
-        .where('seq', '=', seq)
-        .executeTakeFirst(),
-    );
-    return Number(r.numUpdatedRows) > 0;
+    const r = await grouped(this.db).run((tx) => tx.executeQuery(this.sql.markSending([seq])));
+    return Number(r.numAffectedRows ?? 0) > 0;
+  }
+
+  /** Sent or given up: the row leaves the queue inside the caller's transaction (with its webhooks). */
+  async removeSent(tx: Kysely<Database>, seq: number): Promise<void> {
+    await tx.executeQuery(this.sql.remove([seq]));
   }
 
   async requeue(seq: number, error: string): Promise<void> {

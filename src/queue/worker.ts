@@ -15,6 +15,7 @@ import { ApiError } from '../domain/errors.js';
 import type { QueuedPayload, SendQueue } from './send-queue.js';
 import { messagesSent } from '../metrics.js';
 import { grouped } from '../store/tx-batcher.js';
+import { statement, type Statement } from '../store/compiled.js';
 
 const MAX_TRANSIENT_ATTEMPTS = 5;
 /** How long a graceful stop waits for a send under way: the longest delayTyping (15 s) and the send itself. */
@@ -166,7 +167,15 @@ export class QueueWorker {
     private readonly urls: MediaUrls,
   ) {
     queue.onChanged((id, change) => this.kick(id, change !== 'added'));
+    this.insertSent = statement(
+      queue.dialect,
+      'insert into "messages" ("instance_id", "message_id", "zaap_id", "chat_jid", "from_me", "sender_jid", "kind", "payload", "status", "created_at") ' +
+        'values (?, ?, ?, ?, 1, null, ?, ?, \'SENT\', ?) on conflict ("instance_id", "message_id") do nothing',
+    );
   }
+
+  /** The sent message's row, once per message: compiled once (store/compiled.ts). */
+  private readonly insertSent: Statement;
 
   /** Until release(): kicks are only remembered (start-up: the server listens before queues drain). */
   private held: Set<string> | null = new Set();
@@ -205,26 +214,11 @@ export class QueueWorker {
   /** The engine confirmed the message: one transaction removes it from the queue and writes its webhooks. */
   async confirm(row: QueueRow, payload: QueuedPayload, timestamp: number, phone: string | null): Promise<void> {
     const inst = await this.instances.get(row.instance_id);
-    await grouped(this.db).run(async (tx) => {
-      await tx.deleteFrom('send_queue').where('seq', '=', row.seq).execute();
-      await tx
-        .insertInto('messages')
-        .values({
-          instance_id: row.instance_id,
-          message_id: row.message_id,
-          zaap_id: row.zaap_id,
-          chat_jid: row.jid,
-          from_me: 1,
-          sender_jid: null,
-          kind: row.kind,
-          payload: row.payload,
-          status: 'SENT',
-          created_at: timestamp,
-        })
-        .onConflict((oc) => oc.columns(['instance_id', 'message_id']).doNothing())
-        .execute();
-      if (!inst) return;
-      await this.outbox.write(tx, [
+    const lanes = await grouped(this.db).run(async (tx) => {
+      await this.queue.removeSent(tx, row.seq);
+      await tx.executeQuery(this.insertSent([row.instance_id, row.message_id, row.zaap_id, row.jid, row.kind, row.payload, timestamp]));
+      if (!inst) return [];
+      return this.outbox.write(tx, [
         this.outbox.row(inst, 'DeliveryCallback', deliveryCallback(inst, { jid: row.jid, zaapId: row.zaap_id, messageId: row.message_id })),
         this.outbox.row(
           inst,
@@ -252,7 +246,7 @@ export class QueueWorker {
         ),
       ]);
     });
-    this.outbox.notify();
+    if (lanes.length > 0) this.outbox.notify(lanes);
   }
 
   /**
@@ -272,10 +266,10 @@ export class QueueWorker {
     }
     this.log.warn({ err: err.message, instanceId: row.instance_id, zaapId: row.zaap_id }, 'message dropped from the queue');
     const inst = await this.instances.get(row.instance_id);
-    await grouped(this.db).run(async (tx) => {
-      await tx.deleteFrom('send_queue').where('seq', '=', row.seq).execute();
-      if (!inst) return;
-      await this.outbox.write(tx, [
+    const lanes = await grouped(this.db).run(async (tx) => {
+      await this.queue.removeSent(tx, row.seq);
+      if (!inst) return [];
+      return this.outbox.write(tx, [
         this.outbox.row(
           inst,
           'DeliveryCallback',
@@ -283,7 +277,7 @@ export class QueueWorker {
         ),
       ]);
     });
-    this.outbox.notify();
+    if (lanes.length > 0) this.outbox.notify(lanes);
     return null;
   }
 

@@ -16,3 +16,25 @@ export function statement(dialect: Dialect, text: string): Statement {
 export function insertStatement(dialect: Dialect, table: string, columns: readonly string[]): Statement {
   return statement(dialect, `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`);
 }
+
+/** insert into "table" (…) values (?, …), (?, …)…: one statement per row count, each compiled once. */
+export class MultiRowInsert {
+  private readonly bySize = new Map<number, Statement>();
+
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly table: string,
+    readonly columns: readonly string[],
+  ) {}
+
+  rows(n: number): Statement {
+    let s = this.bySize.get(n);
+    if (!s) {
+      const one = `(${this.columns.map(() => '?').join(', ')})`;
+      const cols = this.columns.map((c) => `"${c}"`).join(', ');
+      s = statement(this.dialect, `insert into "${this.table}" (${cols}) values ${Array.from({ length: n }, () => one).join(', ')}`);
+      this.bySize.set(n, s);
+    }
+    return s;
+  }
+}

@@ -88,23 +88,27 @@ export async function openStore(opts: {
  */
 function withStatementCache(file: SQLite.Database, max = 500): SQLite.Database {
   const cache = new Map<string, SQLite.Statement>();
+  const prepare = (sqlText: string): SQLite.Statement => {
+    let stmt = cache.get(sqlText);
+    if (!stmt) {
+      // Full (only rarely built queries are not already here): start afresh.
+      if (cache.size >= max) cache.clear();
+      stmt = file.prepare(sqlText);
+      cache.set(sqlText, stmt);
+    }
+    return stmt;
+  };
+  // Methods bound once: the driver reads them on every query (a bind per read showed in profiles).
+  const bound = new Map<PropertyKey, unknown>([['prepare', prepare]]);
   return new Proxy(file, {
-    get(target, prop, receiver) {
-      if (prop !== 'prepare') {
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      }
-      return (sqlText: string) => {
-        let stmt = cache.get(sqlText);
-        if (stmt) {
-          cache.delete(sqlText); // refresh its place: least recently used goes first
-        } else {
-          stmt = target.prepare(sqlText);
-          if (cache.size >= max) cache.delete(cache.keys().next().value!);
-        }
-        cache.set(sqlText, stmt);
-        return stmt;
-      };
+    get(target, prop) {
+      const known = bound.get(prop);
+      if (known !== undefined) return known;
+      const v = Reflect.get(target, prop, target);
+      if (typeof v !== 'function') return v;
+      const fn = v.bind(target);
+      bound.set(prop, fn);
+      return fn;
     },
   });
 }

@@ -126,7 +126,7 @@ export class WebhookDelivery {
    */
   lanes(lanes: Lane[]): void {
     if (this.stopped) return;
-    // No lane named (a replay, or another writer's notify took the list): look at everything.
+    // No lane named (a replay): look at everything.
     if (lanes.length === 0) return this.wake();
     for (const { instanceId, url } of lanes) {
       const lane = `${instanceId}\n${url}`;

@@ -1,10 +1,11 @@
 // The durable webhook outbox: an event becomes a row (one per configured URL) before
 // anything else happens with it; the delivery worker drains rows in id order per lane.
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
-import type { Database, InstanceRow, OutboxRow, WebhookOutboxTable } from '../store/schema.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, InstanceRow, OutboxRow } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
 import type { Payload, WebhookType } from './payloads.js';
 import { grouped } from '../store/tx-batcher.js';
+import { MultiRowInsert } from '../store/compiled.js';
 
 /** Pending rows, written literally so that the planner uses the partial index webhook_outbox_pending. */
 export const outboxPending = sql<boolean>`"status" = 'pending'`;
@@ -38,6 +39,15 @@ export interface Lane {
   url: string;
 }
 
+/** A new outbox row: pending, no attempt yet, due at once. */
+export interface NewOutboxRow {
+  instance_id: string;
+  url: string;
+  event_type: WebhookType;
+  payload: string;
+  created_at: number;
+}
+
 export interface DeliveryListQuery {
   instanceId: string;
   status?: string;
@@ -47,41 +57,36 @@ export interface DeliveryListQuery {
 
 export class WebhookOutbox {
   private listeners: ((lanes: Lane[]) => void)[] = [];
-  /** Lanes written since the last notify(): the delivery worker starts just those. */
-  private written = new Map<string, Lane>();
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect = 'sqlite',
-  ) {}
+  ) {
+    this.inserts = new MultiRowInsert(dialect, 'webhook_outbox', ['instance_id', 'url', 'event_type', 'payload', 'status', 'attempts', 'next_attempt_at', 'created_at']);
+  }
+
+  /** Several events a message, each an insert: compiled once per row count (store/compiled.ts). */
+  private readonly inserts: MultiRowInsert;
 
   /** Called after rows were committed, with the lanes that got rows, to wake the delivery worker. */
   onAdded(fn: (lanes: Lane[]) => void): void {
     this.listeners.push(fn);
   }
 
-  notify(): void {
-    const lanes = [...this.written.values()];
-    this.written.clear();
+  /**
+   * Rows were committed on these lanes (as `write` returned them): the delivery worker starts
+   * just those. No lanes (a replay): it looks at the whole outbox. Each writer passes its own
+   * lanes — a shared "written since" list let one writer take another's, and the other's
+   * empty notify then cost a full outbox scan (docs/benchmarks.md F19).
+   */
+  notify(lanes: Lane[] = []): void {
     for (const fn of this.listeners) fn(lanes);
   }
 
-  row(inst: InstanceRow, type: WebhookType, payload: Payload, now = Date.now()): Insertable<WebhookOutboxTable> | null {
+  row(inst: InstanceRow, type: WebhookType, payload: Payload, now = Date.now()): NewOutboxRow | null {
     const url = webhookUrl(inst, type, payload);
     if (!url) return null;
-    return {
-      instance_id: inst.id,
-      url,
-      event_type: type,
-      payload: JSON.stringify(payload),
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: now,
-      created_at: now,
-      delivered_at: null,
-      last_status: null,
-      last_error: null,
-    };
+    return { instance_id: inst.id, url, event_type: type, payload: JSON.stringify(payload), created_at: now };
   }
 
   /**
@@ -90,28 +95,29 @@ export class WebhookOutbox {
    * 10, and the worker would deliver 11 before 10 exists for it. A per-instance lock held to
    * commit prevents that (SQLite runs one transaction at a time anyway).
    */
-  async write(tx: Transaction<Database>, rows: (Insertable<WebhookOutboxTable> | null)[]): Promise<number> {
-    const real = rows.filter((r): r is Insertable<WebhookOutboxTable> => r !== null);
-    if (real.length === 0) return 0;
+  async write(tx: Transaction<Database>, rows: (NewOutboxRow | null)[]): Promise<Lane[]> {
+    const real = rows.filter((r): r is NewOutboxRow => r !== null);
+    if (real.length === 0) return [];
     if (this.dialect === 'postgres') {
       for (const id of [...new Set(real.map((r) => r.instance_id))].sort()) {
         await sql`select pg_advisory_xact_lock(${LOCK_SPACE}, hashtext(${id}))`.execute(tx);
       }
     }
-    await tx.insertInto('webhook_outbox').values(real).execute();
-    for (const r of real) this.written.set(`${r.instance_id}\n${r.url}`, { instanceId: r.instance_id, url: r.url });
-    return real.length;
+    await tx.executeQuery(this.inserts.rows(real.length)(real.flatMap((r) => [r.instance_id, r.url, r.event_type, r.payload, 'pending', 0, r.created_at, r.created_at])));
+    const lanes = new Map<string, Lane>();
+    for (const r of real) lanes.set(`${r.instance_id}\n${r.url}`, { instanceId: r.instance_id, url: r.url });
+    return [...lanes.values()];
   }
 
   /** Record an event; `alongside` writes in the same transaction (it runs even when no URL is configured). */
   async add(inst: InstanceRow, type: WebhookType, payload: Payload, alongside?: (tx: Transaction<Database>) => Promise<void>): Promise<void> {
     const row = this.row(inst, type, payload);
     if (!row && !alongside) return;
-    await grouped(this.db).run(async (tx) => {
+    const lanes = await grouped(this.db).run(async (tx) => {
       await alongside?.(tx);
-      if (row) await this.write(tx, [row]);
+      return row ? this.write(tx, [row]) : [];
     });
-    if (row) this.notify();
+    if (lanes.length > 0) this.notify(lanes);
   }
 
   async list(q: DeliveryListQuery): Promise<{ total: number; rows: OutboxRow[] }> {

@@ -232,7 +232,7 @@ export class SandboxProcess {
   /** Open the data (SQLite in dataDir when url is null), then run the engines in the order given. */
   static async start(dataDir: string, url: string | null, delayMs: number, instances: SandboxInstances): Promise<SandboxProcess> {
     const store = await openStore({ dataDir, databaseUrl: url });
-    const network = new SandboxNetwork(store.db, delayMs);
+    const network = new SandboxNetwork(store.db, delayMs, store.dialect);
     const p = new SandboxProcess(dataDir, url, store, network, new Map());
     for (const [id, inst] of Object.entries(instances)) await p.run(id, inst.phone, inst.outbox);
     await network.resume(); // start-up is over, as server.ts does

@@ -93,7 +93,7 @@ export class SandboxWorld {
   world = async (receiptDelayMs = 10, db?: TestDatabase): Promise<{ db: Store['db']; net: SandboxNetwork }> => {
     this.drop = db?.drop ?? null;
     this.store = await openStore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'openzap-sandbox-world-')), databaseUrl: db?.url ?? null });
-    this.network = new SandboxNetwork(this.store.db, receiptDelayMs);
+    this.network = new SandboxNetwork(this.store.db, receiptDelayMs, this.store.dialect);
     await this.network.resume();
     return { db: this.store.db, net: this.network };
   };

@@ -7,6 +7,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { grouped } from '../../store/tx-batcher.js';
+import { statement, type Statement } from '../../store/compiled.js';
+import type { Dialect } from '../../store/migrations.js';
 import { STATUS_JID, isPlayable, rowIdOf, type NetworkMessage } from './wire.js';
 
 const RETRY_MS = 1000;
@@ -47,11 +49,20 @@ export class SimulatedContacts {
   private readonly steps = new Map<string, NodeJS.Timeout | null>();
   private closed = false;
 
+  /** Statements run once per receipt, compiled once (store/compiled.ts). */
+  private readonly sql: { content: Statement; reached: Statement };
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly delayMs: number,
+    dialect: Dialect,
     private readonly sink: ReceiptSink,
-  ) {}
+  ) {
+    this.sql = {
+      content: statement(dialect, 'select "content" from "sandbox_messages" where "id" = ?'),
+      reached: statement(dialect, 'update "sandbox_messages" set "status" = ?, "delivered" = 1 where "id" = ?'),
+    };
+  }
 
   /** A message (or a group member's copy of one) reached a simulated contact: schedule its receipts. */
   accept(msg: NetworkMessage): void {
@@ -82,7 +93,7 @@ export class SimulatedContacts {
     if (this.closed) return null;
     if (to === 'received') {
       // Deleted for everyone before it reached the contact: it never does (as for an instance).
-      const row = await this.db.selectFrom('sandbox_messages').select('content').where('id', '=', due.rowId).executeTakeFirst();
+      const row = (await this.db.executeQuery<{ content: string }>(this.sql.content([due.rowId]))).rows[0];
       if (!row) return null;
       if ((JSON.parse(row.content) as NetworkMessage).revokedAt !== undefined) {
         await grouped(this.db).run((tx) => tx.updateTable('sandbox_messages').set({ delivered: 1 }).where('id', '=', due.rowId).execute());
@@ -93,7 +104,7 @@ export class SimulatedContacts {
     // receipt on the next start instead of losing it.
     const handed = await this.sink(due.contact, due.sender, [due.id], RECEIPT[to], due.group);
     if (!handed) return null; // the sender is offline: resumeFor() re-arms it when it comes back
-    await grouped(this.db).run((tx) => tx.updateTable('sandbox_messages').set({ status: to, delivered: 1 }).where('id', '=', due.rowId).execute());
+    await grouped(this.db).run((tx) => tx.executeQuery(this.sql.reached([to, due.rowId])));
     return nextStep(to, due.playable);
   }
 

@@ -18,6 +18,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { grouped } from '../../store/tx-batcher.js';
+import { insertStatement, statement, type Statement } from '../../store/compiled.js';
+import type { Dialect } from '../../store/migrations.js';
 import type { PresenceKind } from '../engine.js';
 import { SimulatedContacts } from './contacts.js';
 import { STATUS_JID, copyId, isPlayable, isSimulatedGroup, rowIdOf, sharedChatOf, simulatedGroupMembers, type NetworkMessage } from './wire.js';
@@ -54,11 +56,20 @@ export class SandboxNetwork {
   private open = false;
   readonly contacts: SimulatedContacts;
 
+  /** Statements run once per message, compiled once (store/compiled.ts). */
+  private readonly sql: { owner: Statement; existing: Statement; store: Statement };
+
   constructor(
     private readonly db: Kysely<Database>,
     receiptDelayMs: number,
+    dialect: Dialect,
   ) {
-    this.contacts = new SimulatedContacts(db, receiptDelayMs, async (from, to, ids, status, chat) => {
+    this.sql = {
+      owner: statement(dialect, 'select "instance_id" from "sandbox_devices" where "phone" = ? and "paired" = 1'),
+      existing: statement(dialect, 'select "id", "delivered" from "sandbox_messages" where "id" = ?'),
+      store: insertStatement(dialect, 'sandbox_messages', ['id', 'from_phone', 'to_phone', 'content', 'status', 'delivered', 'created_at']),
+    };
+    this.contacts = new SimulatedContacts(db, receiptDelayMs, dialect, async (from, to, ids, status, chat) => {
       const sender = this.peers.get(to);
       if (!sender) return false;
       await sender.receipt(from, ids, status, chat);
@@ -68,13 +79,8 @@ export class SandboxNetwork {
 
   /** Phone of the paired sandbox device of another instance, if any (phones are unique on the network). */
   async phoneOwner(phone: string): Promise<string | null> {
-    const row = await this.db
-      .selectFrom('sandbox_devices')
-      .select('instance_id')
-      .where('phone', '=', phone)
-      .where('paired', '=', 1)
-      .executeTakeFirst();
-    return row?.instance_id ?? null;
+    const { rows } = await this.db.executeQuery<{ instance_id: string }>(this.sql.owner([phone]));
+    return rows[0]?.instance_id ?? null;
   }
 
   async isSandboxPhone(phone: string): Promise<boolean> {
@@ -119,7 +125,7 @@ export class SandboxNetwork {
   async accept(msg: NetworkMessage): Promise<{ duplicate: boolean; delivered: boolean }> {
     // Look-up and insert in one (group-committed) transaction.
     return grouped(this.db).run(async (tx) => {
-      const existing = await tx.selectFrom('sandbox_messages').select(['id', 'delivered']).where('id', '=', msg.id).executeTakeFirst();
+      const existing = (await tx.executeQuery<{ id: string; delivered: number }>(this.sql.existing([msg.id]))).rows[0];
       // A status post or group message is "delivered" once every copy is: route() finds out.
       if (existing) return { duplicate: true, delivered: !fannedOut(msg) && existing.delivered === 1 };
       if (msg.to === STATUS_JID) {
@@ -159,18 +165,7 @@ export class SandboxNetwork {
 
   /** The network's record of a message: sent, not yet handed to its recipient. */
   private async store(msg: NetworkMessage, db: Kysely<Database> = this.db, state = { status: 'sent', delivered: 0 }): Promise<void> {
-    await db
-      .insertInto('sandbox_messages')
-      .values({
-        id: rowIdOf(msg),
-        from_phone: msg.from,
-        to_phone: msg.to,
-        content: JSON.stringify(msg),
-        status: state.status,
-        delivered: state.delivered,
-        created_at: msg.timestamp,
-      })
-      .execute();
+    await db.executeQuery(this.sql.store([rowIdOf(msg), msg.from, msg.to, JSON.stringify(msg), state.status, state.delivered, msg.timestamp]));
   }
 
   async route(msg: NetworkMessage): Promise<void> {
