@@ -1,9 +1,10 @@
 // Benchmark 3 — webhook delivery: outbox → receiver.
 // N pending ReceivedCallback rows are written into the outbox of a stopped OpenZap
 // (64 lanes = 64 instances, each with its own receiver path), then:
-//   baseline: raw undici POSTs of the same rows (own process, one stream per lane);
+//   baselines: raw undici POSTs of the same rows (own process, one stream per lane), with
+//             request() and with the dispatch API OpenZap uses; the faster one counts;
 //   OpenZap:  the server is started and its delivery worker drains the outbox
-//             (durability on: SQLite WAL, synchronous=FULL, one row update per delivery).
+//             (durability on: SQLite WAL, every outcome fsynced, one row update per delivery).
 // Rates are N / (last arrival − first arrival) at the receiver (own process) for both.
 // Then a second outbox is drained into a receiver that fails 30 % of requests (HTTP 500):
 // everything must arrive, in order per lane.
@@ -139,9 +140,16 @@ try {
   const main = await prepare('main', LANES, ROWS);
   await receiver.call('config', { lanes: true, failRate: 0 });
   await receiver.call('reset');
-  const raw = await poster.call('run', { dbFile: main.dbFile, connections: 32 });
-  const rawDump = await receiver.call('dump');
-  results.raw = { ...raw, rate: rawDump.total / ((rawDump.last - rawDump.first) / 1000), ...checkLanes(main.expected, rawDump) };
+  // Two baselines: undici's request() and its dispatch API (what OpenZap posts with); the
+  // target is held against the faster of the two.
+  results.raws = [];
+  for (const api of ['request', 'dispatch']) {
+    await receiver.call('reset');
+    const raw = await poster.call('run', { dbFile: main.dbFile, connections: 32, api });
+    const rawDump = await receiver.call('dump');
+    results.raws.push({ ...raw, rate: rawDump.total / ((rawDump.last - rawDump.first) / 1000), ...checkLanes(main.expected, rawDump) });
+  }
+  results.raw = results.raws.reduce((a, b) => (b.rate > a.rate ? b : a));
 
   await receiver.call('reset');
   const server = await startServer({ dataDir: main.dataDir, label: 'webhooks-main' });
@@ -189,8 +197,8 @@ results.targets = {
 };
 console.log('');
 table([
-  ['raw undici POSTs/s (no bookkeeping)', fmt(r.rate), '', '', '', null],
-  ['OpenZap outbox deliveries/s (durable)', `${fmt(o.rate)}${o.complete ? '' : ` (only ${fmt(o.delivered)} in ${MAX_S} s)`}`, fmt(r.rate), pct(o.ratio), '≥ 50 %', results.targets.rate],
+  ...results.raws.map((x) => [`raw undici ${x.api}() POSTs/s (no bookkeeping)`, fmt(x.rate), '', '', '', null]),
+  ['OpenZap outbox deliveries/s (durable)', `${fmt(o.rate)}${o.complete ? '' : ` (only ${fmt(o.delivered)} in ${MAX_S} s)`}`, `${fmt(r.rate)} (${r.api})`, pct(o.ratio), '≥ 50 %', results.targets.rate],
   ['OpenZap: missing / out of order / dup', `${o.missing} / ${o.outOfOrder} / ${o.duplicates}`, `${r.missing} / ${r.outOfOrder} / ${r.duplicates}`, '', '0 / 0 / –', o.missing === 0 && o.outOfOrder === 0],
   [`${FAIL_RATE * 100} % failing receiver: delivered`, `${fmt(f.delivered)} of ${fmt(FAIL_ROWS)} in ${f.seconds.toFixed(1)} s`, '', '', 'all', f.complete],
   ['  attempts / answered 500', `${fmt(f.attempts)} / ${fmt(f.failedAttempts)}`, '', '', '', null],

@@ -1,8 +1,8 @@
 // Route schemas compiled when first needed instead of all before the server listens.
 // Fastify compiles every route's validator (Ajv code generation) at start-up: with ~200
 // routes that was ~0.8 s of a 1.8–2.6 s start (docs/benchmarks.md F18). Here each validator
-// is compiled on its route's first request, and the rest are compiled one per turn of the
-// event loop right after start-up (warm()), so a schema that cannot compile is still
+// is compiled on its route's first request, and the rest are compiled in idle turns of the
+// event loop after start-up (warm()), so a schema that cannot compile is still
 // reported at once, in the log, and requests rarely pay for a compile.
 import AjvCompiler from '@fastify/ajv-compiler';
 
@@ -46,10 +46,20 @@ export class LazyValidators {
     return this.uncompiled.size;
   }
 
-  /** Compile the remaining validators, one per turn of the event loop; resolves when done. */
-  warm(onError: (err: unknown) => void): Promise<void> {
+  /**
+   * Compile the remaining validators, one per turn of the event loop while the process is
+   * otherwise idle: under load each compile (~3 ms) waits until the loop was less than half
+   * busy over the last interval (a restart that resumed a webhook backlog spent ~0.7 s of its
+   * first seconds here: docs/benchmarks.md F20). Resolves when done.
+   */
+  warm(onError: (err: unknown) => void, busyWaitMs = 100): Promise<void> {
     return new Promise((resolve) => {
+      let last = performance.eventLoopUtilization();
       const step = () => {
+        const now = performance.eventLoopUtilization();
+        const busy = performance.eventLoopUtilization(now, last).utilization;
+        last = now;
+        if (busy > 0.5) return void setTimeout(step, busyWaitMs).unref();
         const next = this.uncompiled.values().next();
         if (next.done) return resolve();
         try {
@@ -58,7 +68,8 @@ export class LazyValidators {
           this.uncompiled.delete(next.value); // reported once; its route answers the error when called
           onError(err);
         }
-        setImmediate(step);
+        // A pause as long as the compile (at least 1 ms): compiling alone keeps the loop half busy.
+        setTimeout(step, Math.max(1, performance.eventLoopUtilization(last).active)).unref();
       };
       setImmediate(step);
     });

@@ -3,7 +3,8 @@
 // A lane whose head is waiting for a retry blocks the events behind it: order first.
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { request, type Agent } from 'undici';
+import type { Agent } from 'undici';
+import { postStatus } from '../net/post.js';
 import type { Logger } from 'pino';
 import type { Database, OutboxRow } from '../store/schema.js';
 import type { Instances } from '../domain/instances.js';
@@ -296,17 +297,9 @@ export class WebhookDelivery {
         'x-openzap-attempt': String(attempt),
       };
       if (inst.webhook_secret) headers['x-openzap-signature'] = signature(inst.webhook_secret, row.payload);
-      const res = await request(row.url, {
-        method: 'POST',
-        headers,
-        body: row.payload,
-        dispatcher: this.agent,
-        headersTimeout: this.opts.timeoutMs,
-        bodyTimeout: this.opts.timeoutMs,
-      });
-      await res.body.dump();
-      const ok = res.statusCode >= 200 && res.statusCode < 300;
-      return { ok, status: res.statusCode, error: ok ? null : `HTTP ${res.statusCode}`, ms: Date.now() - started };
+      const status = await postStatus(this.agent, row.url, { headers, body: row.payload, timeoutMs: this.opts.timeoutMs });
+      const ok = status >= 200 && status < 300;
+      return { ok, status, error: ok ? null : `HTTP ${status}`, ms: Date.now() - started };
     } catch (err) {
       const e = err as Error & { code?: string };
       return { ok: false, status: null, error: (e.code ? `${e.code}: ` : '') + e.message, ms: Date.now() - started };

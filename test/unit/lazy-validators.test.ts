@@ -32,4 +32,25 @@ describe('lazy route validators', () => {
     expect(String(errors[0])).toMatch(/no-such-type|type/);
     expect(good('a')).toBe(true);
   });
+
+  it('warm() waits while the event loop is busy and compiles once it is idle', async () => {
+    const lazy = new LazyValidators();
+    const compiler = lazy.buildValidator({}, { customOptions: {} }) as unknown as (r: unknown) => V;
+    for (let i = 0; i < 3; i++) compiler(route({ type: 'object', properties: { [`p${i}`]: { type: 'string' } } }));
+    // Busy: every turn spins 8 ms of 10, for 400 ms.
+    const until = performance.now() + 400;
+    const warmed = lazy.warm(() => undefined, 20);
+    await new Promise<void>((resolve) => {
+      const spin = () => {
+        const end = performance.now() + 8;
+        while (performance.now() < end);
+        if (performance.now() < until) setTimeout(spin, 2);
+        else resolve();
+      };
+      spin();
+    });
+    expect(lazy.pending).toBe(3);
+    await warmed;
+    expect(lazy.pending).toBe(0);
+  });
 });
