@@ -10,7 +10,7 @@ import type { Database, OutboxRow } from '../store/schema.js';
 import type { Instances } from '../domain/instances.js';
 import { checkUrl, guardedAgent, type GuardOptions } from '../net/guard.js';
 import { webhookAttempts } from '../metrics.js';
-import { outboxPending, type Lane } from './outbox.js';
+import { PENDING, outboxPending, type Lane } from './outbox.js';
 import { grouped } from '../store/tx-batcher.js';
 import { insertStatement, statement, type Statement } from '../store/compiled.js';
 import type { Dialect } from '../store/migrations.js';
@@ -37,6 +37,10 @@ export function backoffMs(attempt: number, baseMs: number, rand = Math.random())
 export function signature(secret: string, body: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
 }
+
+/** The attempt counter's two series, bound once (a labelled inc() hashes its labels each time). */
+const attemptsDelivered = webhookAttempts.labels({ outcome: 'delivered' });
+const attemptsFailed = webhookAttempts.labels({ outcome: 'failed' });
 
 type Outcome = { ok: boolean; status: number | null; error: string | null; ms: number };
 
@@ -67,6 +71,7 @@ export class WebhookDelivery {
     this.agent = guardedAgent({ ...opts, connections: 32 });
     const d = opts.dialect ?? 'sqlite';
     this.sql = {
+      lane: statement(d, `select * from "webhook_outbox" where ${PENDING} and "instance_id" = ? and "url" = ? order by "id" limit ?`),
       attempt: insertStatement(d, 'webhook_attempts', ['outbox_id', 'attempt', 'at', 'status_code', 'error', 'duration_ms']),
       delivered: statement(
         d,
@@ -79,8 +84,8 @@ export class WebhookDelivery {
     };
   }
 
-  /** The outcome statements (one delivery = an attempt row and an outbox update), compiled once. */
-  private readonly sql: { attempt: Statement; delivered: Statement; retry: Statement };
+  /** A lane's next rows and the outcome statements (one delivery = an outbox update, plus an attempt row if it failed), compiled once. */
+  private readonly sql: { lane: Statement; attempt: Statement; delivered: Statement; retry: Statement };
 
   start(): void {
     this.stopped = false;
@@ -224,15 +229,7 @@ export class WebhookDelivery {
   private async runLane(_lane: string, instanceId: string, url: string): Promise<'empty' | 'blocked' | 'yield'> {
     for (let batch = 0; !this.stopped; batch++) {
       if (batch > 0 && this.waiting.size > 0) return 'yield';
-      const rows = await this.db
-        .selectFrom('webhook_outbox')
-        .selectAll()
-        .where(outboxPending)
-        .where('instance_id', '=', instanceId)
-        .where('url', '=', url)
-        .orderBy('id')
-        .limit(LANE_BATCH)
-        .execute();
+      const { rows } = await this.db.executeQuery<OutboxRow>(this.sql.lane([instanceId, url, LANE_BATCH]));
       if (rows.length === 0) return 'empty';
       // Pipelined: the next event of the lane is posted while the outcome of the previous one
       // is being written (and fsynced). Order holds — a POST starts only after the previous
@@ -247,7 +244,7 @@ export class WebhookDelivery {
           if (row.next_attempt_at > Date.now()) return 'blocked'; // waiting for its retry: the scan re-arms the lane
           const attempt = row.attempts + 1;
           const outcome = await this.post(row, attempt);
-          webhookAttempts.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
+          (outcome.ok ? attemptsDelivered : attemptsFailed).inc();
           const prev = writing;
           writing = prev.then(() => this.record(row, attempt, outcome));
           // Handled now (the lane keeps posting while it is written); awaited below.
@@ -284,7 +281,7 @@ export class WebhookDelivery {
 
   private async post(row: OutboxRow, attempt: number): Promise<Outcome> {
     const started = Date.now();
-    const inst = await this.instances.get(row.instance_id);
+    const inst = this.instances.cached(row.instance_id) ?? (await this.instances.get(row.instance_id));
     if (!inst) return { ok: false, status: null, error: 'instance deleted', ms: 0 };
     try {
       checkUrl(row.url, this.opts, 'webhook URL');

@@ -8,7 +8,8 @@ import { grouped } from '../store/tx-batcher.js';
 import { MultiRowInsert } from '../store/compiled.js';
 
 /** Pending rows, written literally so that the planner uses the partial index webhook_outbox_pending. */
-export const outboxPending = sql<boolean>`"status" = 'pending'`;
+export const PENDING = `"status" = 'pending'`;
+export const outboxPending = sql.raw<boolean>(PENDING);
 
 /** First key of the outbox's advisory locks (Postgres), so they cannot collide with other users of hashtext locks. */
 const LOCK_SPACE = 0x6f7a6f62; // "ozob"
