@@ -90,7 +90,6 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
   delivery.start();
   await engines.startAll(rows);
   await network.resume(); // every engine is up: the sandbox network hands over what waited
-  for (const id of await queue.instancesWithWork()) worker.kick(id);
   const expiry = setInterval(() => void engines.stopExpired().catch((err) => log.error({ err }, 'expiry check failed')), 30_000);
   expiry.unref();
   const retention = defaultRetention(config.messageRetentionDays);
@@ -110,7 +109,7 @@ export async function startOpenZap(config: Config, opts: { listen?: boolean } = 
     url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
   // Queues drain once the server answers: a backlog must not delay start-up or starve requests.
-  worker.release();
+  await worker.release();
   if (!config.publicUrl && url) {
     log.warn(`OPENZAP_PUBLIC_URL is not set: media links in webhooks start with ${url}, which only this machine can reach. Set it to the address your webhook receivers use.`);
   }

@@ -180,9 +180,20 @@ export class QueueWorker {
   /** Until release(): kicks are only remembered (start-up: the server listens before queues drain). */
   private held: Set<string> | null = new Set();
 
-  release(): void {
-    const ids = this.held ?? new Set<string>();
-    this.held = null;
+  /**
+   * Start-up is over: the queues that hold rows start draining. One query names them; the
+   * instances kicked meanwhile (every engine that connected) need no drainer of their own
+   * when their queue is empty (bench 4: 2,000 queries with 1,000 idle instances).
+   */
+  async release(): Promise<void> {
+    const held = this.held ?? new Set<string>();
+    this.held = null; // later kicks reach their drainer directly
+    let ids: Iterable<string> = held;
+    try {
+      ids = await this.queue.instancesWithWork();
+    } catch (err) {
+      this.log.warn({ err }, 'could not list the queues with rows; looking at every instance kicked during start-up');
+    }
     for (const id of ids) this.kick(id);
   }
 

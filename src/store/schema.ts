@@ -271,3 +271,4 @@ export type InstanceUpdate = Updateable<InstancesTable>;
 export type QueueRow = Selectable<QueueTable>;
 export type OutboxRow = Selectable<WebhookOutboxTable>;
 export type AccountRow = Selectable<AccountsTable>;
+export type SandboxDeviceRow = Selectable<SandboxDevicesTable>;

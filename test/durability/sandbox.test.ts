@@ -104,6 +104,51 @@ describe.each(backends)('sandbox persistence ($name)', (backend) => {
     expect(receivedByB(m2.body.messageId)).toHaveLength(1);
   });
 
+  it('after a restart every waiting recipient gets its own messages in order, and every sender the receipts contacts owe it', async () => {
+    // Start-up catches all peers up together (one query for many): each message must still
+    // reach its own recipient, in the order sent, and each sender its own receipts.
+    const slow = { OPENZAP_SANDBOX_RECEIPT_DELAY_MS: '500' };
+    let s = await start(slow);
+    const tag = `many-${backend.name}`;
+    const a = await s.pairedInstance(`${hooks.url}/${tag}-a`, nextPhone());
+    const b = await s.pairedInstance(`${hooks.url}/${tag}-b`, nextPhone());
+    const c = await s.pairedInstance(`${hooks.url}/${tag}-c`, nextPhone());
+    const d = await s.pairedInstance(`${hooks.url}/${tag}-d`, nextPhone());
+    const received = (who: string) =>
+      hooks.deliveries.filter((x) => x.path === `/${tag}-${who}` && x.body.type === 'ReceivedCallback').map((x) => x.body.text?.message as string);
+    await s.oz.ctx.engines.stop(b.id);
+    await s.oz.ctx.engines.stop(c.id);
+    const sends: Array<[typeof a, string, string]> = [
+      [a, b.phone, 'b1'],
+      [d, c.phone, 'c1'],
+      [a, b.phone, 'b2'],
+      [a, c.phone, 'c2'],
+      [d, b.phone, 'b3'],
+    ];
+    for (const [from, to, message] of sends) {
+      const r = await from.call('POST', '/send-text', { phone: to, message });
+      await waitFor(() => hooks.of('DeliveryCallback', (x) => x.zaapId === r.body.zaapId)[0], 5000, `${message} sent`);
+    }
+    const toContactA = await a.call('POST', '/send-text', { phone: CONTACT, message: 'receipt owed to a' });
+    const toContactD = await d.call('POST', '/send-text', { phone: CONTACT, message: 'receipt owed to d' });
+    const idA = toContactA.body.messageId as string;
+    const idD = toContactD.body.messageId as string;
+    await waitFor(() => statuses(`/${tag}-a`, idA).includes('SENT') && statuses(`/${tag}-d`, idD).includes('SENT'), 5000, 'SENT to the contact');
+    expect(received('b')).toEqual([]);
+    expect(received('c')).toEqual([]);
+
+    s = await restart(s, slow);
+    await waitFor(() => received('b').length === 3 && received('c').length === 2, 5000, 'B and C get what waited');
+    expect(received('b')).toEqual(['b1', 'b2', 'b3']);
+    expect(received('c')).toEqual(['c1', 'c2']);
+    await waitFor(() => statuses(`/${tag}-a`, idA).includes('READ') && statuses(`/${tag}-d`, idD).includes('READ'), 5000, 'READ after the restart');
+    expect(statuses(`/${tag}-a`, idA)).toEqual(['SENT', 'RECEIVED', 'READ']);
+    expect(statuses(`/${tag}-d`, idD)).toEqual(['SENT', 'RECEIVED', 'READ']);
+    await sleep(300);
+    expect(received('b')).toHaveLength(3); // once each
+    expect(received('c')).toHaveLength(2);
+  });
+
   it('a receipt that could not be recorded is not lost: it comes again (here after a restart)', async () => {
     let s = await start();
     const path = `/lost-receipt-${backend.name}`;

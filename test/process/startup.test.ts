@@ -81,4 +81,26 @@ describe('process start-up', () => {
     // Before the fix the threads were unreferenced while closing: exit code 13, "closed" never printed.
     expect({ code, out: out.trim() }).toEqual({ code: 0, out: 'closed' });
   });
+  it('starts without loading Baileys until an instance needs it (a third of start-up)', async () => {
+    const dist = (f: string) => JSON.stringify(path.resolve('dist', f));
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      // libsignal is CommonJS, loaded only by Baileys: its presence in the require cache shows Baileys was loaded.
+      const baileysLoaded = () => Object.keys(require.cache).some((k) => k.includes('/node_modules/libsignal/'));
+      const { loadConfig } = await import(${dist('config.js')});
+      const { startOpenZap } = await import(${dist('server.js')});
+      const oz = await startOpenZap(loadConfig({ OPENZAP_DATA_DIR: ${JSON.stringify(tempDir())}, OPENZAP_LOG_LEVEL: 'silent' }), { listen: false });
+      const atStart = baileysLoaded();
+      await oz.close();
+      await import(${dist('engines/baileys/engine.js')});
+      console.log(JSON.stringify({ atStart, afterImport: baileysLoaded() }));
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect({ code, out: out.trim() }).toEqual({ code: 0, out: JSON.stringify({ atStart: false, afterImport: true }) });
+  });
 });

@@ -9,7 +9,7 @@ import type { Database } from '../../store/schema.js';
 import { grouped } from '../../store/tx-batcher.js';
 import { statement, type Statement } from '../../store/compiled.js';
 import type { Dialect } from '../../store/migrations.js';
-import { STATUS_JID, isPlayable, rowIdOf, type NetworkMessage } from './wire.js';
+import { PHONES_PER_QUERY, STATUS_JID, isPlayable, rowIdOf, type NetworkMessage } from './wire.js';
 
 const RETRY_MS = 1000;
 
@@ -108,12 +108,16 @@ export class SimulatedContacts {
     return nextStep(to, due.playable);
   }
 
-  /** Re-arm the receipts simulated contacts still owe a sender (it came online, or the process restarted). */
-  async resumeFor(senderPhone: string): Promise<void> {
+  /** Re-arm the receipts simulated contacts still owe these senders (they came online, or the process restarted). */
+  async resumeFor(senderPhones: readonly string[]): Promise<void> {
+    for (let at = 0; at < senderPhones.length; at += PHONES_PER_QUERY) await this.resumeChunk(senderPhones.slice(at, at + PHONES_PER_QUERY));
+  }
+
+  private async resumeChunk(senderPhones: string[]): Promise<void> {
     const owed = await this.db
       .selectFrom('sandbox_messages')
       .select(['id', 'to_phone', 'status', 'content'])
-      .where('from_phone', '=', senderPhone)
+      .where('from_phone', 'in', senderPhones)
       .where('to_phone', '!=', STATUS_JID)
       .where((eb) =>
         eb.or([

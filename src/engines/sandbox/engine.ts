@@ -3,7 +3,7 @@
 // sends and receives on the network and survives restarts like a paired phone would.
 import { randomBytes, createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../store/schema.js';
+import type { Database, SandboxDeviceRow } from '../../store/schema.js';
 import { ApiError, Unsupported, badRequest, conflict } from '../../domain/errors.js';
 import { fromJid, isGroupJid } from '../../domain/phone.js';
 import { newMessageId } from '../../domain/ids.js';
@@ -51,6 +51,8 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
     private readonly network: SandboxNetwork,
     /** Resolves once every event emitted so far is recorded (in the outbox); rejects if one could not be. */
     private readonly recorded: () => Promise<void> = async () => undefined,
+    /** Start-up: this instance's device row, read together with every other (undefined: connect reads it). */
+    private known?: SandboxDeviceRow | null,
   ) {}
 
   get phone(): string {
@@ -62,11 +64,11 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
   }
 
   async connect(): Promise<void> {
-    const device = await this.db
-      .selectFrom('sandbox_devices')
-      .selectAll()
-      .where('instance_id', '=', this.instanceId)
-      .executeTakeFirst();
+    const device =
+      this.known !== undefined
+        ? this.known
+        : await this.db.selectFrom('sandbox_devices').selectAll().where('instance_id', '=', this.instanceId).executeTakeFirst();
+    this.known = undefined; // a later connect reads the store again
     if (device && device.paired === 1) {
       await this.goOnline(device.phone);
     } else {

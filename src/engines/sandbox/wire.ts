@@ -9,6 +9,9 @@ import type { IncomingMessage, MessageContent, MessageKey } from '../engine.js';
 /** The chat statuses (stories) are posted to; also the `to` of a poster's record of a status. */
 export const STATUS_JID = 'status@broadcast';
 
+/** Phones named in one `in (…)` list when many peers are looked up at once (start-up). */
+export const PHONES_PER_QUERY = 500;
+
 export interface NetworkMessage {
   id: string;
   from: string;
