@@ -1,8 +1,8 @@
 // One POST through an undici dispatcher, answered with the status code; the response body is
-// read and discarded (past MAX_BODY bytes the connection is closed: the status is known). This is undici's dispatch API with a minimal handler: `request()` wraps
-// every response body in a Readable stream, and for webhooks — whose answer only matters by
-// its status — that stream's machinery was ~10 % of the delivery worker's CPU
-// (docs/benchmarks.md F21).
+// read and discarded (past MAX_BODY bytes the connection is closed: the status is known).
+// This is undici's dispatch API with a minimal handler: `request()` wraps every response
+// body in a Readable stream, and for webhooks — whose answer only matters by its status —
+// that stream's machinery was ~10 % of the delivery worker's CPU (docs/benchmarks.md F21).
 import type { Dispatcher } from 'undici';
 
 const MAX_BODY = 128 * 1024;
