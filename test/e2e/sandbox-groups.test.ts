@@ -63,6 +63,9 @@ describe.each(backends)('sandbox groups and revokes end to end ($name)', ({ env 
     expect(res.status).toBe(200);
     const id: string = res.body.messageId;
     await waitFor(() => hooks.of('ReceivedCallback', (b) => b.instanceId === B.id && b.messageId === id)[0], 10_000, 'message at B');
+    // A knows the message once its send is confirmed (DeliveryCallback): B's copy can be
+    // recorded a moment before A's confirmation commits (Postgres commits them in parallel).
+    await waitFor(() => hooks.of('DeliveryCallback', (b) => b.zaapId === res.body.zaapId)[0], 10_000, 'A confirmed the send');
     const del = await A.call('DELETE', `/messages?messageId=${id}&phone=${B.phone}&owner=true`);
     expect(del.status, JSON.stringify(del.body)).toBe(204);
     const revoke = await waitFor(() => hooks.of('ReceivedCallback', (b) => b.instanceId === B.id && b.notification === 'REVOKE')[0], 10_000, 'REVOKE at B');
