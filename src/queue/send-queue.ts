@@ -194,13 +194,13 @@ export class SendQueue {
           return w;
         });
         await write.durable;
-      } else if (this.dialect === 'postgres') {
-        // One multi-row INSERT is atomic and, committed on its own, durable when it returns
-        // (synchronous_commit on): one round trip instead of BEGIN, INSERT, COMMIT.
-        await this.db.executeQuery(this.insertRows(rows.length)(rows.flatMap((r) => r.params)));
       } else {
-        // Still group-committed with the other writers: one transaction, one fsync.
-        await grouped(this.db).run((tx) => tx.executeQuery(this.insertRows(rows.length)(rows.flatMap((r) => r.params))));
+        const insert = this.insertRows(rows.length)(rows.flatMap((r) => r.params));
+        // Postgres: one multi-row INSERT is atomic and, committed on its own, durable when it
+        // returns (synchronous_commit on): one round trip instead of BEGIN, INSERT, COMMIT.
+        // SQLite: still group-committed with the other writers: one transaction, one fsync.
+        if (this.dialect === 'postgres') await this.db.executeQuery(insert);
+        else await grouped(this.db).run((tx) => tx.executeQuery(insert));
       }
     } catch (err) {
       // The writer thread died with the batch: it may have committed, so it is not written
