@@ -16,10 +16,26 @@ const WARM = 20_000;
 const BODY = JSON.stringify({ phone: '5511999990000', message: 'OpenZap benchmark: hello from autocannon' });
 const TICK_MS = 10; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
-/** utime + stime of a process, in ms. */
-function cpuMs(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+/** utime + stime of a process or thread, in ms. */
+function cpuMs(pid, tid) {
+  const file = tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`;
+  const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** CPU ms of each thread of a process, summed by thread name (main thread: "main"). */
+function threadsMs(pid) {
+  const out = {};
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let name;
+    try {
+      name = Number(tid) === pid ? 'main' : `${fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${Number(tid) - pid}`;
+      out[name] = (out[name] ?? 0) + cpuMs(pid, tid);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 async function start(which) {
@@ -38,10 +54,18 @@ async function measure(which) {
   try {
     await load(WARM);
     const before = cpuMs(server.pid);
+    const threadsBefore = threadsMs(server.pid);
     const r = await load(N);
     const cpu = cpuMs(server.pid) - before;
+    const threadsAfter = threadsMs(server.pid);
     if (r['2xx'] !== N) throw new Error(`${which}: ${r['2xx']} of ${N} answered 2xx`);
-    return { usPerRequest: (cpu * 1000) / N, rps: r.requests.average };
+    const perThread = Object.entries(threadsAfter)
+      .map(([name, ms]) => [name, ((ms - (threadsBefore[name] ?? 0)) * 1000) / N])
+      .filter(([, us]) => us > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, us]) => `${name} ${us.toFixed(1)}`)
+      .join(', ');
+    return { usPerRequest: (cpu * 1000) / N, rps: r.requests.average, perThread };
   } finally {
     await server.stop();
   }
@@ -54,5 +78,6 @@ for (let round = 1; round <= ROUNDS; round++) {
     `round ${round}: bare Fastify ${bare.usPerRequest.toFixed(1)} µs CPU/request | OpenZap ${oz.usPerRequest.toFixed(1)} µs CPU/request` +
       ` | bare/OpenZap ${((bare.usPerRequest / oz.usPerRequest) * 100).toFixed(0)} % (bench 1's target: ≥ 50 % of the rate)`,
   );
+  console.log(`  µs per request by thread — bare: ${bare.perThread}\n  OpenZap: ${oz.perThread}`);
 }
 process.exit(0);
