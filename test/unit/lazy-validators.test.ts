@@ -53,4 +53,22 @@ describe('lazy route validators', () => {
     await warmed;
     expect(lazy.pending).toBe(0);
   });
+
+  it('warm() on an idle loop is not slowed by its own compiles', async () => {
+    const lazy = new LazyValidators();
+    const compiler = lazy.buildValidator({}, { customOptions: {} }) as unknown as (r: unknown) => V;
+    const N = 30;
+    for (let i = 0; i < N; i++) {
+      const properties = Object.fromEntries(Array.from({ length: 40 }, (_, j) => [`p${i}_${j}`, { type: 'string', maxLength: j + 1 }]));
+      compiler(route({ type: 'object', properties }));
+    }
+    // A long wait after an interval found busy: nothing but warm() runs here, so it must
+    // never wait. Had a compile and its pause counted as load, it would (7 s for this test).
+    const busyWaitMs = 4000;
+    const started = performance.now();
+    await lazy.warm(() => undefined, busyWaitMs);
+    expect(lazy.pending).toBe(0);
+    expect(performance.now() - started).toBeLessThan(busyWaitMs);
+  }, 60_000);
 });
+
