@@ -1,5 +1,5 @@
 // Prometheus metrics (GET /metrics). Counters are incremented where the work happens.
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -11,4 +11,18 @@ export const webhookAttempts = new Counter({
   help: 'Webhook delivery attempts by outcome',
   labelNames: ['outcome'] as const,
   registers: [registry],
+});
+
+/** What the validators gauge reads: the app's lazy validators (http/lazy-validators.ts). */
+let validators: { readonly pending: number } | null = null;
+export function trackValidators(source: { readonly pending: number }): void {
+  validators = source;
+}
+new Gauge({
+  name: 'openzap_validators_pending',
+  help: 'Route validators not compiled yet (compiled on first use or in idle turns after start-up; 0 once start-up work is done)',
+  registers: [registry],
+  collect() {
+    this.set(validators?.pending ?? 0);
+  },
 });

@@ -20,6 +20,7 @@ import { redactUrl } from './redact.js';
 import { findNul } from './text-guard.js';
 import { LazyValidators } from './lazy-validators.js';
 import { badRequest } from '../domain/errors.js';
+import { trackValidators } from '../metrics.js';
 
 export { redactUrl };
 
@@ -28,6 +29,7 @@ const bodyMayHoldNul = new WeakSet<object>();
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const validators = new LazyValidators();
+  trackValidators(validators);
   const app = Fastify({
     logger:
       ctx.config.logLevel === 'silent'

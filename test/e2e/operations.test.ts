@@ -40,6 +40,23 @@ describe('operations endpoints', () => {
     expect(count(after)).toBe(count(before) + 1);
     expect(after).toMatch(/process_resident_memory_bytes/);
   });
+
+  it('reports the route validators still to compile, down to 0 once the idle warm-up is done', async () => {
+    const fresh = await startTestServer();
+    try {
+      const pending = async () => Number(/^openzap_validators_pending (\d+)/m.exec(await (await fetch(`${fresh.url}/metrics`)).text())?.[1] ?? 'NaN');
+      const deadline = Date.now() + 20_000;
+      let last = await pending();
+      expect(last).toBeGreaterThan(0); // just started: the warm-up takes about a second
+      while (last > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        last = await pending();
+      }
+      expect(last).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  }, 30_000);
 });
 
 describe('wrong method and proxies', () => {
