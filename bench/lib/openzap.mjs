@@ -30,9 +30,10 @@ export function benchEnv(dataDir, extra = {}) {
 /**
  * Start OpenZap and wait for its "listening" line. `label` names the log file and, with
  * BENCH_CPU_PROF=1 (or opts.cpuProf), the directory of the CPU profile; BENCH_SQL_TIMING=1
- * adds the sql-timing.mjs preload (time per SQL statement, written at exit).
+ * adds the sql-timing.mjs preload (time per SQL statement, written at exit). `wrapper`: a
+ * command and its arguments that run node (e.g. valgrind), the child's pid being node's.
  */
-export async function startServer({ dataDir, env = {}, label = 'openzap', cpuProf, timeoutMs = 30_000, script = MAIN }) {
+export async function startServer({ dataDir, env = {}, label = 'openzap', cpuProf, timeoutMs = 30_000, script = MAIN, wrapper = [] }) {
   if (!fs.existsSync(script)) throw new Error(`${script} is missing: run "npm run build" first`);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const profile = cpuProf ?? process.env.BENCH_CPU_PROF === '1';
@@ -46,7 +47,7 @@ export async function startServer({ dataDir, env = {}, label = 'openzap', cpuPro
   if (sqlTiming) env = { ...env, BENCH_SQL_TIMING_FILE: sqlTiming };
   const started = now();
   const child = track(
-    spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...benchEnv(dataDir, env) }, stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(wrapper[0] ?? process.execPath, [...wrapper.slice(1), ...(wrapper.length ? [process.execPath] : []), ...args], { cwd: ROOT, env: { ...process.env, ...benchEnv(dataDir, env) }, stdio: ['ignore', 'pipe', 'pipe'] }),
   );
   const log = fs.createWriteStream(path.join(RESULTS_DIR, `${label}.log`), { flags: 'a' });
   child.stderr.pipe(log);
