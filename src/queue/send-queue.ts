@@ -47,7 +47,7 @@ export interface Accepted {
 /** First key of the queue's advisory locks (Postgres). */
 const LOCK_SPACE = 0x6f7a7171; // "ozqq"
 
-/** Rows of one multi-row INSERT (13 parameters each; Postgres allows 65,535 per statement). */
+/** Rows of one multi-row INSERT (10 parameters each; Postgres allows 65,535 per statement). */
 const MAX_ROWS_PER_INSERT = 256;
 /** Rows of one transaction of the writer thread. */
 const MAX_ROWS_PER_THREAD_WRITE = 4096;
@@ -68,11 +68,10 @@ const INSERT_COLUMNS = [
   'payload',
   'delay_message',
   'delay_typing',
-  'status',
-  'attempts',
   'created_at',
-  'last_error',
 ] as const satisfies readonly (keyof QueueRow)[];
+/** The same in every new row (attempts and last_error: the columns' defaults, 0 and null). */
+const INSERT_FIXED = { status: "'queued'" } as const satisfies Partial<Record<keyof QueueRow, string>>;
 
 export class SendQueue {
   private listeners: ((instanceId: string, change: 'added' | 'removed') => void)[] = [];
@@ -84,7 +83,7 @@ export class SendQueue {
     /** SQLite: the thread that writes accepted messages (null: the main connection does). */
     private readonly writer: SqliteWriter | null = null,
   ) {
-    this.inserts = new MultiRowInsert(dialect, 'send_queue', INSERT_COLUMNS);
+    this.inserts = new MultiRowInsert(dialect, 'send_queue', INSERT_COLUMNS, INSERT_FIXED);
     this.sql = {
       head: statement(dialect, 'select * from "send_queue" where "instance_id" = ? order by "seq" limit 1'),
       markSending: statement(dialect, 'update "send_queue" set "status" = \'sending\', "attempts" = "attempts" + 1 where "seq" = ?'),
@@ -181,9 +180,10 @@ export class SendQueue {
       if (writer) {
         const statements: WriteStatement[] = [];
         for (let at = 0; at < rows.length; at += MAX_ROWS_PER_INSERT) {
-          const part = rows.slice(at, at + MAX_ROWS_PER_INSERT);
-          const q = this.insertRows(part.length)(part.flatMap((r) => r.params));
-          statements.push({ sql: q.sql, params: q.parameters as unknown[] });
+          const end = Math.min(rows.length, at + MAX_ROWS_PER_INSERT);
+          const params: unknown[] = [];
+          for (let k = at; k < end; k++) params.push(...rows[k].params);
+          statements.push({ sql: this.inserts.text(end - at), params });
         }
         // One transaction in the writer thread while the main connection is held until it
         // committed (no statement of the main thread can meet the writer's lock:
@@ -264,10 +264,7 @@ export class SendQueue {
         JSON.stringify(payload),
         req.delayMessage ?? null,
         req.delayTyping ?? null,
-        'queued',
-        0,
         Date.now(),
-        null,
       ],
       accepted: { zaapId, messageId, id: messageId },
     };

@@ -17,22 +17,38 @@ export function insertStatement(dialect: Dialect, table: string, columns: readon
   return statement(dialect, `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`);
 }
 
-/** insert into "table" (…) values (?, …), (?, …)…: one statement per row count, each compiled once. */
+/**
+ * insert into "table" (…) values (?, …), (?, …)…: one statement per row count, each compiled
+ * once. `fixed` columns get the same SQL literal in every row (a parameter fewer per row to
+ * copy to the writer thread and bind).
+ */
 export class MultiRowInsert {
-  private readonly bySize = new Map<number, Statement>();
+  private readonly bySize = new Map<number, { text: string; statement: Statement }>();
 
   constructor(
     private readonly dialect: Dialect,
     private readonly table: string,
     readonly columns: readonly string[],
+    private readonly fixed: Readonly<Record<string, string>> = {},
   ) {}
 
   rows(n: number): Statement {
+    return this.compiled(n).statement;
+  }
+
+  /** The SQL text for n rows (SQLite's `?` placeholders on SQLite; `$n` on Postgres). */
+  text(n: number): string {
+    return this.compiled(n).text;
+  }
+
+  private compiled(n: number): { text: string; statement: Statement } {
     let s = this.bySize.get(n);
     if (!s) {
-      const one = `(${this.columns.map(() => '?').join(', ')})`;
-      const cols = this.columns.map((c) => `"${c}"`).join(', ');
-      s = statement(this.dialect, `insert into "${this.table}" (${cols}) values ${Array.from({ length: n }, () => one).join(', ')}`);
+      const fixed = Object.keys(this.fixed);
+      const one = `(${[...this.columns.map(() => '?'), ...fixed.map((c) => this.fixed[c])].join(', ')})`;
+      const cols = [...this.columns, ...fixed].map((c) => `"${c}"`).join(', ');
+      const statementOf = statement(this.dialect, `insert into "${this.table}" (${cols}) values ${Array.from({ length: n }, () => one).join(', ')}`);
+      s = { statement: statementOf, text: statementOf([]).sql };
       this.bySize.set(n, s);
     }
     return s;

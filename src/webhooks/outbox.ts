@@ -63,7 +63,7 @@ export class WebhookOutbox {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect = 'sqlite',
   ) {
-    this.inserts = new MultiRowInsert(dialect, 'webhook_outbox', ['instance_id', 'url', 'event_type', 'payload', 'status', 'attempts', 'next_attempt_at', 'created_at']);
+    this.inserts = new MultiRowInsert(dialect, 'webhook_outbox', ['instance_id', 'url', 'event_type', 'payload', 'next_attempt_at', 'created_at'], { status: "'pending'", attempts: '0' });
   }
 
   /** Several events a message, each an insert: compiled once per row count (store/compiled.ts). */
@@ -104,7 +104,7 @@ export class WebhookOutbox {
         await sql`select pg_advisory_xact_lock(${LOCK_SPACE}, hashtext(${id}))`.execute(tx);
       }
     }
-    await tx.executeQuery(this.inserts.rows(real.length)(real.flatMap((r) => [r.instance_id, r.url, r.event_type, r.payload, 'pending', 0, r.created_at, r.created_at])));
+    await tx.executeQuery(this.inserts.rows(real.length)(real.flatMap((r) => [r.instance_id, r.url, r.event_type, r.payload, r.created_at, r.created_at])));
     const lanes = new Map<string, Lane>();
     for (const r of real) lanes.set(`${r.instance_id}\n${r.url}`, { instanceId: r.instance_id, url: r.url });
     return [...lanes.values()];
