@@ -42,7 +42,7 @@ export function sendRoute(app: FastifyInstance, kind: SendKind, tags: string[]):
     },
     async (req) => {
       const inst = req.instance;
-      const engine = await engineFor(oz, inst);
+      const engine = oz.engines.engine(inst.id) ?? (await engineFor(oz, inst)); // running: no await
       const ctx = buildContext(oz, { direction: 'send', instance: inst, ownPhone: engine.state().phone, params: req.params as Record<string, string> });
       const body = req.body as Record<string, unknown>;
       const out = await kind.build(body, ctx);
