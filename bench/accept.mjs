@@ -7,7 +7,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Helper, LIB, envInt, fmt, header, pct, saveResult, sleep, table, tempDir, timeLimit } from './lib/common.mjs';
-import { createInstances, freshPostgres, instanceBase, postgresAvailable, sqliteSync, startServer } from './lib/openzap.mjs';
+import { createInstances, freshPostgres, instanceBase, postgresAvailable, sqliteSync, startServer, waitWarmedUp } from './lib/openzap.mjs';
 import { diagnostics } from './lib/profile.mjs';
 
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 50);
@@ -52,6 +52,8 @@ async function openzapTarget(label, env, stored) {
   const dataDir = tempDir(`accept-${label}`);
   const server = await startServer({ dataDir, env, label: `accept-${label}` });
   const [inst] = await createInstances(server, 1, { pair: true });
+  const warmed = await waitWarmedUp(server);
+  console.log(`${label}: start-up work done ${warmed.waitedMs} ms after pairing (validators pending: ${warmed.pending})`);
   const url = `${instanceBase(server, inst)}/send-text`;
   let accepted2xx = 0;
   return {

@@ -104,6 +104,23 @@ export async function startServer({ dataDir, env = {}, label = 'openzap', cpuPro
   };
 }
 
+/**
+ * Wait until the server's start-up work is done (its route validators compiled in idle turns,
+ * metric openzap_validators_pending = 0), so a benchmark measures the steady state; bounded by
+ * limitMs. Returns the ms waited and what was still pending at the end (0 = warmed up).
+ */
+export async function waitWarmedUp(server, limitMs = 30_000) {
+  const started = now();
+  let pending = NaN;
+  while (now() - started < limitMs) {
+    const { body } = await api('GET', `${server.url}/metrics`);
+    pending = Number(/^openzap_validators_pending (\d+)/m.exec(String(body))?.[1] ?? NaN);
+    if (pending === 0 || Number.isNaN(pending)) break; // NaN: a build without the gauge
+    await sleep(100);
+  }
+  return { waitedMs: Math.round(now() - started), pending };
+}
+
 /** One JSON call: {status, body}. */
 export async function api(method, url, body, headers = {}) {
   const res = await request(url, {
