@@ -30,6 +30,8 @@ export class MultiRowInsert {
     private readonly table: string,
     readonly columns: readonly string[],
     private readonly fixed: Readonly<Record<string, string>> = {},
+    /** Appended to the statement, e.g. `returning "id"`. */
+    private readonly suffix = '',
   ) {}
 
   rows(n: number): Statement {
@@ -47,7 +49,7 @@ export class MultiRowInsert {
       const fixed = Object.keys(this.fixed);
       const one = `(${[...this.columns.map(() => '?'), ...fixed.map((c) => this.fixed[c])].join(', ')})`;
       const cols = [...this.columns, ...fixed].map((c) => `"${c}"`).join(', ');
-      const statementOf = statement(this.dialect, `insert into "${this.table}" (${cols}) values ${Array.from({ length: n }, () => one).join(', ')}`);
+      const statementOf = statement(this.dialect, `insert into "${this.table}" (${cols}) values ${Array.from({ length: n }, () => one).join(', ')}${this.suffix ? ' ' + this.suffix : ''}`);
       s = { statement: statementOf, text: statementOf([]).sql };
       this.bySize.set(n, s);
     }

@@ -26,6 +26,8 @@ export interface DeliveryOptions extends GuardOptions {
 
 const MAX_BACKOFF_MS = 10 * 60_000;
 const LANE_BATCH = 200;
+/** Rows a lane keeps in memory at most; past it the lane reads the outbox again. */
+const KNOWN_LIMIT = 1000;
 /** Pause after the store failed under a lane or a scan (a full disk, a lost connection): retry, but calmly. */
 const STORE_ERROR_PAUSE_MS = 1000;
 
@@ -44,6 +46,23 @@ const attemptsFailed = webhookAttempts.labels({ outcome: 'failed' });
 
 type Outcome = { ok: boolean; status: number | null; error: string | null; ms: number };
 
+/**
+ * What the worker knows of a lane without reading the outbox (docs/benchmarks.md F28). When
+ * `synced`, `rows` are exactly the lane's pending rows after the ones already taken: the
+ * lane's last read found all of its pending rows, and every row committed since was handed
+ * over by the writer (Lane.rows). Anything that could break that — rows not handed over, a
+ * row not newer than the newest seen, a hand-over during a read, a failed delivery, a
+ * replay, too many rows — makes the lane read the outbox again.
+ */
+interface LaneState {
+  synced: boolean;
+  rows: OutboxRow[];
+  /** The highest id read or handed over on this lane (ids only grow within a lane). */
+  lastId: number;
+  /** Hand-overs so far: one arriving while the lane reads means the read may have missed its rows. */
+  handed: number;
+}
+
 export class WebhookDelivery {
   private readonly agent: Agent;
   private readonly active = new Set<string>();
@@ -57,6 +76,7 @@ export class WebhookDelivery {
    * tens of times a second under load: docs/benchmarks.md F17).
    */
   private readonly waiting = new Map<string, { instanceId: string; url: string }>();
+  private readonly known = new Map<string, LaneState>();
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
   private stopped = true;
@@ -132,10 +152,14 @@ export class WebhookDelivery {
    */
   lanes(lanes: Lane[]): void {
     if (this.stopped) return;
-    // No lane named (a replay): look at everything.
-    if (lanes.length === 0) return this.wake();
-    for (const { instanceId, url } of lanes) {
+    // No lane named (a replay): look at everything, and trust no lane's memory.
+    if (lanes.length === 0) {
+      for (const st of this.known.values()) this.forget(st);
+      return this.wake();
+    }
+    for (const { instanceId, url, rows } of lanes) {
       const lane = `${instanceId}\n${url}`;
+      this.handOver(this.state(lane), rows);
       if (this.active.has(lane)) {
         this.dirty.add(lane);
         continue;
@@ -152,6 +176,47 @@ export class WebhookDelivery {
     }
   }
 
+  private state(lane: string): LaneState {
+    let st = this.known.get(lane);
+    if (!st) this.known.set(lane, (st = { synced: false, rows: [], lastId: 0, handed: 0 }));
+    return st;
+  }
+
+  private forget(st: LaneState): void {
+    st.synced = false;
+    st.rows = [];
+  }
+
+  /** Rows just committed on a lane (in id order), or undefined when the writer could not say which. */
+  private handOver(st: LaneState, rows: OutboxRow[] | undefined): void {
+    st.handed++;
+    const first = rows?.[0];
+    const last = rows?.[rows.length - 1];
+    if (!first || !last || first.id <= st.lastId || st.rows.length + rows.length > KNOWN_LIMIT) {
+      if (last) st.lastId = Math.max(st.lastId, last.id);
+      return this.forget(st);
+    }
+    st.lastId = last.id;
+    if (st.synced) for (const r of rows) st.rows.push(r);
+  }
+
+  /**
+   * The lane's next rows: from memory when it is in sync, else read from the outbox (and in
+   * sync from then on if the read saw all of them and nothing was handed over meanwhile).
+   */
+  private async nextRows(st: LaneState, instanceId: string, url: string): Promise<OutboxRow[]> {
+    if (st.synced) return st.rows.splice(0, LANE_BATCH);
+    const handed = st.handed;
+    const { rows } = await this.db.executeQuery<OutboxRow>(this.sql.lane([instanceId, url, LANE_BATCH]));
+    const last = rows[rows.length - 1];
+    if (last) st.lastId = Math.max(st.lastId, Number(last.id));
+    if (rows.length < LANE_BATCH && st.handed === handed) {
+      st.synced = true;
+      st.rows = [];
+    }
+    return rows;
+  }
+
   /** A slot is free: the longest-waiting lane gets it. */
   private startWaiting(): void {
     for (const [lane, { instanceId, url }] of this.waiting) {
@@ -165,7 +230,8 @@ export class WebhookDelivery {
     this.active.add(lane);
     this.dirty.delete(lane);
     this.waiting.delete(lane);
-    const run = this.runLane(lane, instanceId, url).catch((err) => {
+    const st = this.state(lane);
+    const run = this.runLane(st, instanceId, url).catch((err) => {
       // E.g. a 2xx whose outcome could not be written: delivering again at once would be a
       // hot loop of duplicates against the receiver.
       this.log.error({ err, instanceId }, 'webhook lane failed; pausing it');
@@ -175,6 +241,8 @@ export class WebhookDelivery {
     this.track(
       run.then((end) => {
         this.active.delete(lane);
+        // A lane that stopped short (a failure, a retry due later, a stop) reads the outbox next time.
+        if (end === 'blocked') this.forget(st);
         if (this.stopped) return;
         // Emptied: only rows written while it finished need it again. Blocked (a retry is due
         // later, or paused): the scan arms the timer.
@@ -210,6 +278,7 @@ export class WebhookDelivery {
         continue;
       }
       this.pausedUntil.delete(lane);
+      this.forget(this.state(lane)); // found by a scan: its rows come from the outbox
       // No slot: it waits for one (a lane that ends starts it), no timer needed.
       if (this.active.size >= this.opts.concurrency) {
         this.waiting.set(lane, { instanceId: h.instance_id, url: h.url });
@@ -226,10 +295,10 @@ export class WebhookDelivery {
    * Deliver a lane's pending rows in order until it is empty or a delivery fails; after each
    * batch it yields its slot when other lanes wait for one (a busy lane must not starve them).
    */
-  private async runLane(_lane: string, instanceId: string, url: string): Promise<'empty' | 'blocked' | 'yield'> {
+  private async runLane(st: LaneState, instanceId: string, url: string): Promise<'empty' | 'blocked' | 'yield'> {
     for (let batch = 0; !this.stopped; batch++) {
       if (batch > 0 && this.waiting.size > 0) return 'yield';
-      const { rows } = await this.db.executeQuery<OutboxRow>(this.sql.lane([instanceId, url, LANE_BATCH]));
+      const rows = await this.nextRows(st, instanceId, url);
       if (rows.length === 0) return 'empty';
       // Pipelined: the next event of the lane is posted while the outcome of the previous one
       // is being written (and fsynced). Order holds — a POST starts only after the previous

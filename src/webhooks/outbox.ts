@@ -38,6 +38,11 @@ export function webhookUrl(inst: InstanceRow, type: WebhookType, payload: Payloa
 export interface Lane {
   instanceId: string;
   url: string;
+  /**
+   * The rows a write just committed on this lane, in id order, as the database holds them:
+   * the delivery worker can post them without reading them back (docs/benchmarks.md F28).
+   */
+  rows?: OutboxRow[];
 }
 
 /** A new outbox row: pending, no attempt yet, due at once. */
@@ -47,6 +52,27 @@ export interface NewOutboxRow {
   event_type: WebhookType;
   payload: string;
   created_at: number;
+}
+
+/** A new row as the database holds it once inserted with this id (column defaults filled in). */
+function committedRow(r: NewOutboxRow, id: number): OutboxRow {
+  return {
+    id,
+    instance_id: r.instance_id,
+    url: r.url,
+    event_type: r.event_type,
+    payload: r.payload,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: r.created_at,
+    created_at: r.created_at,
+    delivered_at: null,
+    last_status: null,
+    last_error: null,
+    retry_from: null,
+    attempts_before: null,
+    last_duration_ms: null,
+  };
 }
 
 export interface DeliveryListQuery {
@@ -63,7 +89,7 @@ export class WebhookOutbox {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect = 'sqlite',
   ) {
-    this.inserts = new MultiRowInsert(dialect, 'webhook_outbox', ['instance_id', 'url', 'event_type', 'payload', 'next_attempt_at', 'created_at'], { status: "'pending'", attempts: '0' });
+    this.inserts = new MultiRowInsert(dialect, 'webhook_outbox', ['instance_id', 'url', 'event_type', 'payload', 'next_attempt_at', 'created_at'], { status: "'pending'", attempts: '0' }, 'returning "id"');
   }
 
   /** Several events a message, each an insert: compiled once per row count (store/compiled.ts). */
@@ -104,9 +130,19 @@ export class WebhookOutbox {
         await sql`select pg_advisory_xact_lock(${LOCK_SPACE}, hashtext(${id}))`.execute(tx);
       }
     }
-    await tx.executeQuery(this.inserts.rows(real.length)(real.flatMap((r) => [r.instance_id, r.url, r.event_type, r.payload, r.created_at, r.created_at])));
+    const { rows: ids } = await tx.executeQuery<{ id: number | string }>(
+      this.inserts.rows(real.length)(real.flatMap((r) => [r.instance_id, r.url, r.event_type, r.payload, r.created_at, r.created_at])),
+    );
+    // One statement hands out increasing ids in the order of its rows (RETURNING's own order is not promised).
+    const sorted = ids.map((r) => Number(r.id)).sort((a, b) => a - b);
+    const known = sorted.length === real.length; // else the lanes say "read me" (no rows)
     const lanes = new Map<string, Lane>();
-    for (const r of real) lanes.set(`${r.instance_id}\n${r.url}`, { instanceId: r.instance_id, url: r.url });
+    real.forEach((r, i) => {
+      const key = `${r.instance_id}\n${r.url}`;
+      let lane = lanes.get(key);
+      if (!lane) lanes.set(key, (lane = { instanceId: r.instance_id, url: r.url, ...(known ? { rows: [] } : {}) }));
+      lane.rows?.push(committedRow(r, sorted[i]!));
+    });
     return [...lanes.values()];
   }
 
