@@ -15,7 +15,9 @@ import { waitFor } from '../helpers/http.js';
 import { tempDir } from '../helpers/server.js';
 import { PG_URL, freshDatabase } from '../helpers/postgres.js';
 
-const backends = [{ name: 'sqlite', url: async () => ({ url: null as string | null, drop: async () => undefined }) }];
+const backends: { name: string; url: () => Promise<{ url: string | null; drop: () => Promise<void> }> }[] = [
+  { name: 'sqlite', url: async () => ({ url: null, drop: async () => undefined }) },
+];
 if (PG_URL) backends.push({ name: 'postgres', url: freshDatabase });
 
 describe.each(backends)('delivery of handed-over rows ($name)', (backend) => {
