@@ -7,37 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { LIB, tempDir } from '../lib/common.mjs';
+import { LIB, cpuMs, tempDir, threadsMs } from '../lib/common.mjs';
 import { createInstances, instanceBase, startServer } from '../lib/openzap.mjs';
 
 const N = Number(process.argv[2] ?? 60_000);
 const ROUNDS = Number(process.argv[3] ?? 2);
 const WARM = 20_000;
 const BODY = JSON.stringify({ phone: '5511999990000', message: 'OpenZap benchmark: hello from autocannon' });
-const TICK_MS = 10; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
-
-/** utime + stime of a process or thread, in ms. */
-function cpuMs(pid, tid) {
-  const file = tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`;
-  const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-}
-
-/** CPU ms of each thread of a process, summed by thread name (main thread: "main"). */
-function threadsMs(pid) {
-  const out = {};
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    let name;
-    try {
-      name = Number(tid) === pid ? 'main' : `${fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${Number(tid) - pid}`;
-      out[name] = (out[name] ?? 0) + cpuMs(pid, tid);
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
-}
-
 async function start(which) {
   if (which === 'bare') {
     const server = await startServer({ dataDir: tempDir('cpr-bare'), label: 'cpr-bare', script: path.join(LIB, 'bare-fastify.mjs'), env: { BENCH_BARE_MODE: 'constant' }, cpuProf: false });

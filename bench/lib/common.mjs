@@ -307,3 +307,27 @@ export const envInt = (name, def) => {
   const v = process.env[name];
   return v === undefined || v === '' ? def : Number(v);
 };
+
+const TICK_MS = 10; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
+
+/** utime + stime of a process or thread, in ms. */
+export function cpuMs(pid, tid) {
+  const file = tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`;
+  const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** CPU ms of each thread of a process, summed by thread name (main thread: "main"). */
+export function threadsMs(pid) {
+  const out = {};
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let name;
+    try {
+      name = Number(tid) === pid ? 'main' : `${fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${Number(tid) - pid}`;
+      out[name] = (out[name] ?? 0) + cpuMs(pid, tid);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
