@@ -8,14 +8,14 @@ import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider, type Dialect } from './migrations.js';
 import { TxBatcher, setBatcher } from './tx-batcher.js';
-import { DurableSqliteDialect, WalSync } from './durable-sqlite.js';
+import { DurableSqliteDialect, WalSync, WriteLock } from './durable-sqlite.js';
 import { Checkpointer } from './checkpointer.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
-  /** SQLite: the writer thread for accepted messages (sqlite-writer.ts); null on Postgres. */
+  /** SQLite: the writer thread for accepted messages and group-committed statement lists (sqlite-writer.ts); null on Postgres. */
   writer: SqliteWriter | null;
   close(): Promise<void>;
 }
@@ -32,6 +32,7 @@ export async function openStore(opts: {
   let db: Kysely<Database>;
   let dialect: Dialect;
   let wal: WalSync | null = null;
+  const lock = new WriteLock();
   if (opts.databaseUrl) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
@@ -55,10 +56,11 @@ export async function openStore(opts: {
     // as a safety net, once the log holds 20,000 pages (~80 MB).
     file.pragma('wal_autocheckpoint = 20000');
     wal = new WalSync(`${dbFile}-wal`);
-    db = new Kysely<Database>({ dialect: new DurableSqliteDialect(withStatementCache(file), wal) });
+    db = new Kysely<Database>({ dialect: new DurableSqliteDialect(withStatementCache(file), wal, lock) });
   }
   // Postgres commits on several pool connections at once; SQLite has one writer.
-  setBatcher(db, new TxBatcher(db, dialect === 'postgres' ? 4 : 1));
+  const batcher = new TxBatcher(db, dialect === 'postgres' ? 4 : 1);
+  setBatcher(db, batcher);
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -68,14 +70,15 @@ export async function openStore(opts: {
   }
   const dbFile = path.join(opts.dataDir, 'openzap.db');
   const checkpointer = dialect === 'sqlite' ? new Checkpointer(dbFile, 1000, opts.onCheckpointError) : null;
-  const writer = wal ? new SqliteWriter(dbFile, wal) : null;
+  const writer = wal ? new SqliteWriter(dbFile, wal, lock) : null;
+  if (writer) batcher.useWriter(writer);
   return {
     db,
     dialect,
     writer,
     close: async () => {
-      // The main connection is held during a thread write: waiting for it lets a write under way finish.
-      if (writer) await db.connection().execute(() => writer.close());
+      // Waits for the thread's write under way, if any.
+      if (writer) await writer.close();
       await checkpointer?.close();
       await db.destroy();
     },

@@ -100,6 +100,66 @@ export class WalSync {
   }
 }
 
+/**
+ * SQLite's one write lock, shared by the main connection and the writer thread
+ * (sqlite-writer.ts), in this process and in arrival order. A writer that met the other
+ * holding SQLite's lock would wait in SQLite's busy handler, which on the main connection
+ * sleeps the event loop; so each takes this lock first: the writer thread for a transaction
+ * until it committed, the main connection for a transaction (BEGIN to COMMIT or ROLLBACK) or
+ * a write outside one. Reads take nothing: in WAL mode they never wait for a writer, and
+ * they go on while the writer thread writes (the hot paths read the queue's head, the
+ * sandbox's records, while confirmations are being written). A write of the main connection
+ * waits for the lock holding that connection, so reads queue behind it meanwhile: the hot
+ * paths write through the thread (tx-batcher.ts write()).
+ */
+export class WriteLock {
+  /** Transactions of the writer thread sent and not committed yet (it runs them one after another). */
+  private thread = 0;
+  private main = false;
+  private readonly waiting: { thread: boolean; resolve: () => void }[] = [];
+
+  /**
+   * `thread`: for a transaction of the writer thread. Several may be under way at once (the
+   * thread queues them: one is sent while the previous one runs); the main connection's
+   * writes exclude everything. In arrival order: a write waiting lets nobody pass it.
+   */
+  acquire(thread = false): Promise<void> {
+    if (this.waiting.length === 0 && this.free(thread)) {
+      this.take(thread);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push({ thread, resolve }));
+  }
+
+  release(thread = false): void {
+    if (thread) this.thread--;
+    else this.main = false;
+    while (this.waiting.length > 0 && this.free(this.waiting[0]!.thread)) {
+      const next = this.waiting.shift()!;
+      this.take(next.thread);
+      next.resolve();
+    }
+  }
+
+  async run<T>(fn: () => Promise<T>, thread = false): Promise<T> {
+    await this.acquire(thread);
+    try {
+      return await fn();
+    } finally {
+      this.release(thread);
+    }
+  }
+
+  private free(thread: boolean): boolean {
+    return !this.main && (thread || this.thread === 0);
+  }
+
+  private take(thread: boolean): void {
+    if (thread) this.thread++;
+    else this.main = true;
+  }
+}
+
 /** Statements that may change the database (reads never need an fsync). */
 function writes(q: CompiledQuery): boolean {
   const kind = q.query.kind;
@@ -115,9 +175,20 @@ class DurableConnection implements DatabaseConnection {
   constructor(
     private readonly inner: DatabaseConnection,
     private readonly file: SQLite.Database,
+    private readonly lock: WriteLock,
   ) {}
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    // A write outside a transaction takes the write lock for itself (a COMMIT is inside one).
+    if (!this.file.inTransaction && writes(q) && !/^\s*(commit|end)\b/i.test(q.sql)) {
+      await this.lock.acquire();
+      try {
+        return await this.inner.executeQuery<R>(q);
+      } finally {
+        this.lock.release();
+        this.dirty = true;
+      }
+    }
     const result = await this.inner.executeQuery<R>(q);
     if (!this.file.inTransaction && writes(q)) this.dirty = true;
     return result;
@@ -135,6 +206,7 @@ class DurableDriver implements Driver {
     private readonly inner: Driver,
     private readonly file: SQLite.Database,
     private readonly wal: WalSync,
+    private readonly lock: WriteLock,
   ) {}
 
   init(): Promise<void> {
@@ -145,22 +217,48 @@ class DurableDriver implements Driver {
     const conn = await this.inner.acquireConnection();
     let d = this.wrapped.get(conn);
     if (!d) {
-      d = new DurableConnection(conn, this.file);
+      d = new DurableConnection(conn, this.file, this.lock);
       this.wrapped.set(conn, d);
     }
     return d;
   }
 
-  beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(conn, settings);
+  /** The open transaction holds the write lock (one connection: one transaction at a time). */
+  private holding = false;
+
+  private releaseHeld(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.lock.release();
   }
 
-  commitTransaction(conn: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(conn);
+  /** A transaction holds the write lock from BEGIN to its COMMIT or ROLLBACK. */
+  async beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await this.lock.acquire();
+    this.holding = true;
+    try {
+      await this.inner.beginTransaction(conn, settings);
+    } catch (err) {
+      this.releaseHeld();
+      throw err;
+    }
   }
 
-  rollbackTransaction(conn: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(conn);
+  async commitTransaction(conn: DatabaseConnection): Promise<void> {
+    try {
+      await this.inner.commitTransaction(conn);
+    } finally {
+      // A COMMIT that failed may leave the transaction open: Kysely rolls it back next.
+      if (!this.file.inTransaction) this.releaseHeld();
+    }
+  }
+
+  async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    try {
+      await this.inner.rollbackTransaction(conn);
+    } finally {
+      this.releaseHeld();
+    }
   }
 
   /** The connection goes back first (others may use it during the fsync), then the caller waits for the disk. */
@@ -183,11 +281,12 @@ export class DurableSqliteDialect extends SqliteDialect {
   constructor(
     private readonly file: SQLite.Database,
     private readonly wal: WalSync,
+    private readonly lock: WriteLock,
   ) {
     super({ database: file });
   }
 
   override createDriver(): Driver {
-    return new DurableDriver(super.createDriver(), this.file, this.wal);
+    return new DurableDriver(super.createDriver(), this.file, this.wal, this.lock);
   }
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurableSqliteDialect, WalSync } from '../../src/store/durable-sqlite.js';
+import { DurableSqliteDialect, WalSync, WriteLock } from '../../src/store/durable-sqlite.js';
 import { tempDir } from '../helpers/server.js';
 
 interface T {
@@ -23,10 +23,58 @@ describe('durable SQLite: every write waits for an fsync of the WAL, off the eve
     s.pragma('journal_mode = WAL');
     s.pragma('synchronous = NORMAL');
     const wal = new WalSync(`${file}-wal`);
-    db = new Kysely<T>({ dialect: new DurableSqliteDialect(s, wal) });
+    const lock = new WriteLock();
+    db = new Kysely<T>({ dialect: new DurableSqliteDialect(s, wal, lock) });
     await sql`create table t (id integer primary key, v text not null)`.execute(db);
-    return { db, wal, s };
+    return { db, wal, s, lock };
   }
+
+  it('while the writer thread holds the write lock, reads go on and the main connection’s writes wait their turn', async () => {
+    const { db, lock, s } = await open();
+    const rows = () => (s.prepare('select count(*) as n from t').get() as { n: number }).n;
+    await db.insertInto('t').values({ id: 1, v: 'a' }).execute();
+    await lock.acquire(true); // a transaction of the writer thread is under way
+    await lock.acquire(true); // and the next one, sent behind it
+    expect(await db.selectFrom('t').select('id').execute()).toEqual([{ id: 1 }]); // a read does not wait
+    const done: string[] = [];
+    const write = db
+      .insertInto('t')
+      .values({ id: 2, v: 'b' })
+      .execute()
+      .then(() => done.push('write'));
+    const tx = db
+      .transaction()
+      .execute((t) => t.insertInto('t').values({ id: 3, v: 'c' }).execute())
+      .then(() => done.push('tx'));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); // both are waiting for the lock now
+    const third = lock.acquire(true).then(() => done.push(`thread, ${rows()} rows`));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(done).toEqual([]);
+    lock.release(true);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(done).toEqual([]); // one thread transaction is still under way
+    lock.release(true);
+    await Promise.all([write, third]);
+    // In arrival order: the thread's third transaction got the lock after the main
+    // connection's write ran (the main transaction waited for the connection, which that
+    // write held, and asked for the lock after the thread).
+    expect(done.sort()).toEqual(['thread, 2 rows', 'write']);
+    lock.release(true);
+    await tx;
+    expect(done.at(-1)).toBe('tx');
+    expect((await db.selectFrom('t').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual([1, 2, 3]);
+  });
+
+  it('a transaction that fails or rolls back gives the write lock back', async () => {
+    const { db, lock } = await open();
+    await db.insertInto('t').values({ id: 1, v: 'a' }).execute();
+    await expect(db.transaction().execute((t) => t.insertInto('t').values({ id: 1, v: 'again' }).execute())).rejects.toThrow(/UNIQUE/);
+    await expect(db.insertInto('t').values({ id: 1, v: 'again' }).execute()).rejects.toThrow(/UNIQUE/);
+    let got = false;
+    await lock.acquire().then(() => (got = true));
+    expect(got).toBe(true);
+    lock.release();
+  });
 
   it('an autocommit write and a committed transaction each wait for a new fsync; reads and rollbacks do not', async () => {
     const { db, wal } = await open();
