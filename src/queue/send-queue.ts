@@ -1,6 +1,6 @@
 // The durable per-instance FIFO of accepted messages. A message is accepted once its row
 // is committed (fsynced); its ids are generated here and returned to the caller at once.
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { MultiRowInsert, statement, type Statement } from '../store/compiled.js';
 import type { Database, QueueRow } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
@@ -185,14 +185,10 @@ export class SendQueue {
           for (let k = at; k < end; k++) params.push(...rows[k].params);
           statements.push({ sql: this.inserts.text(end - at), params });
         }
-        // One transaction in the writer thread while the main connection is held until it
-        // committed (no statement of the main thread can meet the writer's lock:
-        // sqlite-writer.ts); then the next batch may go while this one's fsync runs.
-        const write = await this.db.connection().execute(async () => {
-          const w = writer.write(statements);
-          await w.committed.finally(committed);
-          return w;
-        });
+        // One transaction in the writer thread; the next batch may go once it committed,
+        // while this one's fsync runs.
+        const write = writer.write(statements);
+        await write.committed.finally(committed);
         await write.durable;
       } else {
         const insert = this.insertRows(rows.length)(rows.flatMap((r) => r.params));
@@ -327,15 +323,19 @@ export class SendQueue {
     return 'removed';
   }
 
-  /** Claim a row for sending; false if it was deleted meanwhile. */
+  /**
+   * Claim a row for sending; false if it was deleted meanwhile. Answered once committed: a
+   * crash that loses the mark leaves the row queued, to be sent again with the same message
+   * id, as a crash right after the mark would (the confirmation's fsync covers it otherwise).
+   */
   async markSending(seq: number): Promise<boolean> {
-    const r = await grouped(this.db).run((tx) => tx.executeQuery(this.sql.markSending([seq])));
-    return Number(r.numAffectedRows ?? 0) > 0;
+    const [r] = await grouped(this.db).write([this.sql.markSending([seq])], { committed: true });
+    return Number(r!.numAffectedRows ?? 0) > 0;
   }
 
-  /** Sent or given up: the row leaves the queue inside the caller's transaction (with its webhooks). */
-  async removeSent(tx: Kysely<Database>, seq: number): Promise<void> {
-    await tx.executeQuery(this.sql.remove([seq]));
+  /** Sent or given up: the statement that removes the row, for the caller's transaction (with its webhooks). */
+  removeSent(seq: number): CompiledQuery {
+    return this.sql.remove([seq]);
   }
 
   async requeue(seq: number, error: string): Promise<void> {

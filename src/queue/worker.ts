@@ -225,38 +225,43 @@ export class QueueWorker {
   /** The engine confirmed the message: one transaction removes it from the queue and writes its webhooks. */
   async confirm(row: QueueRow, payload: QueuedPayload, timestamp: number, phone: string | null): Promise<void> {
     const inst = await this.instances.get(row.instance_id);
-    const lanes = await grouped(this.db).run(async (tx) => {
-      await this.queue.removeSent(tx, row.seq);
-      await tx.executeQuery(this.insertSent([row.instance_id, row.message_id, row.zaap_id, row.jid, row.kind, row.payload, timestamp]));
-      if (!inst) return [];
-      return this.outbox.write(tx, [
-        this.outbox.row(inst, 'DeliveryCallback', deliveryCallback(inst, { jid: row.jid, zaapId: row.zaap_id, messageId: row.message_id })),
-        this.outbox.row(
-          inst,
-          'ReceivedCallback',
-          receivedCallback(
-            inst,
-            {
-              id: row.message_id,
-              chatJid: row.jid,
-              senderJid: phone ? `${phone}@s.whatsapp.net` : row.jid,
-              senderName: inst.profile_name,
-              fromMe: true,
-              fromApi: true,
-              timestamp,
-              content: payload.content,
-              quotedId: payload.quotedId,
-              isEdit: payload.editId !== undefined,
-              ...(payload.forwarded ? { forwarded: true } : {}),
-              ...(payload.quotedIsStatus ? { isStatusReply: true } : {}),
-              ...(row.jid === 'status@broadcast' ? { broadcast: true } : {}),
-            },
-            phone,
-            this.urls,
-          ),
-        ),
-      ]);
-    });
+    const webhooks = this.outbox.insertion(
+      inst
+        ? [
+            this.outbox.row(inst, 'DeliveryCallback', deliveryCallback(inst, { jid: row.jid, zaapId: row.zaap_id, messageId: row.message_id })),
+            this.outbox.row(
+              inst,
+              'ReceivedCallback',
+              receivedCallback(
+                inst,
+                {
+                  id: row.message_id,
+                  chatJid: row.jid,
+                  senderJid: phone ? `${phone}@s.whatsapp.net` : row.jid,
+                  senderName: inst.profile_name,
+                  fromMe: true,
+                  fromApi: true,
+                  timestamp,
+                  content: payload.content,
+                  quotedId: payload.quotedId,
+                  isEdit: payload.editId !== undefined,
+                  ...(payload.forwarded ? { forwarded: true } : {}),
+                  ...(payload.quotedIsStatus ? { isStatusReply: true } : {}),
+                  ...(row.jid === 'status@broadcast' ? { broadcast: true } : {}),
+                },
+                phone,
+                this.urls,
+              ),
+            ),
+          ]
+        : [],
+    );
+    const results = await grouped(this.db).write([
+      this.queue.removeSent(row.seq),
+      this.insertSent([row.instance_id, row.message_id, row.zaap_id, row.jid, row.kind, row.payload, timestamp]),
+      ...webhooks.statements,
+    ]);
+    const lanes = webhooks.lanes(results.slice(2));
     if (lanes.length > 0) this.outbox.notify(lanes);
   }
 
@@ -277,17 +282,11 @@ export class QueueWorker {
     }
     this.log.warn({ err: err.message, instanceId: row.instance_id, zaapId: row.zaap_id }, 'message dropped from the queue');
     const inst = await this.instances.get(row.instance_id);
-    const lanes = await grouped(this.db).run(async (tx) => {
-      await this.queue.removeSent(tx, row.seq);
-      if (!inst) return [];
-      return this.outbox.write(tx, [
-        this.outbox.row(
-          inst,
-          'DeliveryCallback',
-          deliveryCallback(inst, { jid: row.jid, zaapId: row.zaap_id, messageId: row.message_id, error: err.message }),
-        ),
-      ]);
-    });
+    const webhooks = this.outbox.insertion(
+      inst ? [this.outbox.row(inst, 'DeliveryCallback', deliveryCallback(inst, { jid: row.jid, zaapId: row.zaap_id, messageId: row.message_id, error: err.message }))] : [],
+    );
+    const results = await grouped(this.db).write([this.queue.removeSent(row.seq), ...webhooks.statements]);
+    const lanes = webhooks.lanes(results.slice(1));
     if (lanes.length > 0) this.outbox.notify(lanes);
     return null;
   }

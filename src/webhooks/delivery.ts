@@ -330,19 +330,17 @@ export class WebhookDelivery {
   /** Write an attempt's outcome: delivered, or the next retry (or failed past the horizon). */
   private async record(row: OutboxRow, attempt: number, outcome: Outcome): Promise<void> {
     const now = Date.now();
-    await grouped(this.db).run(async (tx) => {
-      if (outcome.ok) {
-        // The delivering attempt is the row's last one (outbox.attempts() lists it from here).
-        await tx.executeQuery(this.sql.delivered(['delivered', attempt, now, outcome.status, null, outcome.ms, row.id]));
-        return;
-      }
-      await tx.executeQuery(this.sql.attempt([row.id, attempt, now, outcome.status, outcome.error, outcome.ms]));
+    if (outcome.ok) {
+      // The delivering attempt is the row's last one (outbox.attempts() lists it from here).
+      await grouped(this.db).write([this.sql.delivered(['delivered', attempt, now, outcome.status, null, outcome.ms, row.id])]);
+    } else {
       const next = now + backoffMs(attempt - (row.attempts_before ?? 0), this.opts.backoffBaseMs);
       const gaveUp = next > (row.retry_from ?? row.created_at) + this.opts.retryHorizonMs;
-      await tx.executeQuery(
+      await grouped(this.db).write([
+        this.sql.attempt([row.id, attempt, now, outcome.status, outcome.error, outcome.ms]),
         this.sql.retry([gaveUp ? 'failed' : 'pending', attempt, gaveUp ? row.next_attempt_at : next, outcome.status, outcome.error, outcome.ms, row.id]),
-      );
-    });
+      ]);
+    }
     if (!outcome.ok) {
       this.log.warn({ outboxId: row.id, instanceId: row.instance_id, attempt, status: outcome.status, error: outcome.error }, 'webhook delivery failed');
     }

@@ -1,6 +1,6 @@
 // The durable webhook outbox: an event becomes a row (one per configured URL) before
 // anything else happens with it; the delivery worker drains rows in id order per lane.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import type { Database, InstanceRow, OutboxRow } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
 import type { Payload, WebhookType } from './payloads.js';
@@ -75,6 +75,21 @@ function committedRow(r: NewOutboxRow, id: number): OutboxRow {
   };
 }
 
+/** The lanes of inserted rows, each with its rows as committed (`ids`: what the insert returned). */
+function lanesOf(real: NewOutboxRow[], ids: { id: number | string }[]): Lane[] {
+  // One statement hands out increasing ids in the order of its rows (RETURNING's own order is not promised).
+  const sorted = ids.map((r) => Number(r.id)).sort((a, b) => a - b);
+  const known = sorted.length === real.length; // else the lanes say "read me" (no rows)
+  const lanes = new Map<string, Lane>();
+  real.forEach((r, i) => {
+    const key = `${r.instance_id}\n${r.url}`;
+    let lane = lanes.get(key);
+    if (!lane) lanes.set(key, (lane = { instanceId: r.instance_id, url: r.url, ...(known ? { rows: [] } : {}) }));
+    lane.rows?.push(committedRow(r, sorted[i]!));
+  });
+  return [...lanes.values()];
+}
+
 export interface DeliveryListQuery {
   instanceId: string;
   status?: string;
@@ -117,43 +132,48 @@ export class WebhookOutbox {
   }
 
   /**
-   * Insert inside the caller's transaction. Lane order is id order, so ids must be committed
-   * in the order they are handed out: on Postgres two transactions could commit ids 11 then
-   * 10, and the worker would deliver 11 before 10 exists for it. A per-instance lock held to
-   * commit prevents that (SQLite runs one transaction at a time anyway).
+   * The statements that insert these rows (none when no URL is configured for any), to run in
+   * one transaction, possibly with others (grouped(db).write), and how to read the lanes that
+   * got rows from their results. Lane order is id order, so ids must be committed in the
+   * order they are handed out: on Postgres two transactions could commit ids 11 then 10, and
+   * the worker would deliver 11 before 10 exists for it. A per-instance lock held to commit
+   * prevents that (SQLite runs one transaction at a time anyway).
    */
-  async write(tx: Transaction<Database>, rows: (NewOutboxRow | null)[]): Promise<Lane[]> {
+  insertion(rows: (NewOutboxRow | null)[]): { statements: CompiledQuery[]; lanes(results: readonly QueryResult<unknown>[]): Lane[] } {
     const real = rows.filter((r): r is NewOutboxRow => r !== null);
-    if (real.length === 0) return [];
+    if (real.length === 0) return { statements: [], lanes: () => [] };
+    const statements: CompiledQuery[] = [];
     if (this.dialect === 'postgres') {
       for (const id of [...new Set(real.map((r) => r.instance_id))].sort()) {
-        await sql`select pg_advisory_xact_lock(${LOCK_SPACE}, hashtext(${id}))`.execute(tx);
+        statements.push(sql`select pg_advisory_xact_lock(${LOCK_SPACE}, hashtext(${id}))`.compile(this.db));
       }
     }
-    const { rows: ids } = await tx.executeQuery<{ id: number | string }>(
-      this.inserts.rows(real.length)(real.flatMap((r) => [r.instance_id, r.url, r.event_type, r.payload, r.created_at, r.created_at])),
-    );
-    // One statement hands out increasing ids in the order of its rows (RETURNING's own order is not promised).
-    const sorted = ids.map((r) => Number(r.id)).sort((a, b) => a - b);
-    const known = sorted.length === real.length; // else the lanes say "read me" (no rows)
-    const lanes = new Map<string, Lane>();
-    real.forEach((r, i) => {
-      const key = `${r.instance_id}\n${r.url}`;
-      let lane = lanes.get(key);
-      if (!lane) lanes.set(key, (lane = { instanceId: r.instance_id, url: r.url, ...(known ? { rows: [] } : {}) }));
-      lane.rows?.push(committedRow(r, sorted[i]!));
-    });
-    return [...lanes.values()];
+    statements.push(this.inserts.rows(real.length)(real.flatMap((r) => [r.instance_id, r.url, r.event_type, r.payload, r.created_at, r.created_at])));
+    return { statements, lanes: (results) => lanesOf(real, results[results.length - 1]!.rows as { id: number | string }[]) };
+  }
+
+  /** Insert inside the caller's transaction (insertion()); the lanes that got rows. */
+  async write(tx: Transaction<Database>, rows: (NewOutboxRow | null)[]): Promise<Lane[]> {
+    const { statements, lanes } = this.insertion(rows);
+    const results: QueryResult<unknown>[] = [];
+    for (const q of statements) results.push(await tx.executeQuery(q));
+    return lanes(results);
   }
 
   /** Record an event; `alongside` writes in the same transaction (it runs even when no URL is configured). */
   async add(inst: InstanceRow, type: WebhookType, payload: Payload, alongside?: (tx: Transaction<Database>) => Promise<void>): Promise<void> {
     const row = this.row(inst, type, payload);
     if (!row && !alongside) return;
-    const lanes = await grouped(this.db).run(async (tx) => {
-      await alongside?.(tx);
-      return row ? this.write(tx, [row]) : [];
-    });
+    let lanes: Lane[];
+    if (alongside) {
+      lanes = await grouped(this.db).run(async (tx) => {
+        await alongside(tx);
+        return row ? this.write(tx, [row]) : [];
+      });
+    } else {
+      const { statements, lanes: lanesOfResults } = this.insertion([row]);
+      lanes = lanesOfResults(await grouped(this.db).write(statements));
+    }
     if (lanes.length > 0) this.notify(lanes);
   }
 

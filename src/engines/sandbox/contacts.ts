@@ -104,7 +104,7 @@ export class SimulatedContacts {
     // receipt on the next start instead of losing it.
     const handed = await this.sink(due.contact, due.sender, [due.id], RECEIPT[to], due.group);
     if (!handed) return null; // the sender is offline: resumeFor() re-arms it when it comes back
-    await grouped(this.db).run((tx) => tx.executeQuery(this.sql.reached([to, due.rowId])));
+    await grouped(this.db).write([this.sql.reached([to, due.rowId])]);
     return nextStep(to, due.playable);
   }
 

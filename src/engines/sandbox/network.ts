@@ -44,6 +44,8 @@ export interface SandboxPeer {
   presence(fromPhone: string, presence: PresenceKind): void;
 }
 
+const STORED_COLUMNS = ['id', 'from_phone', 'to_phone', 'content', 'status', 'delivered', 'created_at'];
+
 export class SandboxNetwork {
   private readonly peers = new Map<string, SandboxPeer>();
   /**
@@ -57,7 +59,7 @@ export class SandboxNetwork {
   readonly contacts: SimulatedContacts;
 
   /** Statements run once per message, compiled once (store/compiled.ts). */
-  private readonly sql: { owner: Statement; existing: Statement; store: Statement };
+  private readonly sql: { owner: Statement; existing: Statement; store: Statement; storeNew: Statement };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -67,7 +69,8 @@ export class SandboxNetwork {
     this.sql = {
       owner: statement(dialect, 'select "instance_id" from "sandbox_devices" where "phone" = ? and "paired" = 1'),
       existing: statement(dialect, 'select "id", "delivered" from "sandbox_messages" where "id" = ?'),
-      store: insertStatement(dialect, 'sandbox_messages', ['id', 'from_phone', 'to_phone', 'content', 'status', 'delivered', 'created_at']),
+      store: insertStatement(dialect, 'sandbox_messages', STORED_COLUMNS),
+      storeNew: statement(dialect, `${insertStatement(dialect, 'sandbox_messages', STORED_COLUMNS)([]).sql} on conflict ("id") do nothing`),
     };
     this.contacts = new SimulatedContacts(db, receiptDelayMs, dialect, async (from, to, ids, status, chat) => {
       const sender = this.peers.get(to);
@@ -137,7 +140,16 @@ export class SandboxNetwork {
    * fanned out here, in the same transaction: one row per viewer or member.
    */
   async accept(msg: NetworkMessage): Promise<{ duplicate: boolean; delivered: boolean }> {
-    // Look-up and insert in one (group-committed) transaction.
+    if (!fannedOut(msg)) {
+      // Insert unless the id is known, then read what the network holds: one statement list
+      // (the writer thread's, on SQLite), no decision in between. Answered once committed:
+      // what follows from it (the sender's confirmation, receipts, webhooks) is written after
+      // it, and their fsync covers it.
+      const [inserted, held] = await grouped(this.db).write([this.sql.storeNew(this.storedParams(msg)), this.sql.existing([msg.id])], { committed: true });
+      if (Number(inserted!.numAffectedRows ?? 0) > 0) return { duplicate: false, delivered: false };
+      return { duplicate: true, delivered: (held!.rows[0] as { delivered: number } | undefined)?.delivered === 1 };
+    }
+    // A status post or group message: look-up and fan-out in one (group-committed) transaction.
     return grouped(this.db).run(async (tx) => {
       const existing = (await tx.executeQuery<{ id: string; delivered: number }>(this.sql.existing([msg.id]))).rows[0];
       // A status post or group message is "delivered" once every copy is: route() finds out.
@@ -179,7 +191,11 @@ export class SandboxNetwork {
 
   /** The network's record of a message: sent, not yet handed to its recipient. */
   private async store(msg: NetworkMessage, db: Kysely<Database> = this.db, state = { status: 'sent', delivered: 0 }): Promise<void> {
-    await db.executeQuery(this.sql.store([rowIdOf(msg), msg.from, msg.to, JSON.stringify(msg), state.status, state.delivered, msg.timestamp]));
+    await db.executeQuery(this.sql.store(this.storedParams(msg, state)));
+  }
+
+  private storedParams(msg: NetworkMessage, state = { status: 'sent', delivered: 0 }): unknown[] {
+    return [rowIdOf(msg), msg.from, msg.to, JSON.stringify(msg), state.status, state.delivered, msg.timestamp];
   }
 
   async route(msg: NetworkMessage): Promise<void> {
