@@ -37,10 +37,12 @@ function prepare(sql) {
 }
 const begin = db.prepare('begin immediate');
 const commit = db.prepare('commit');
+// Statement texts by the number the main thread gave them (it sends each text once).
+const texts = [];
 function runItem(statements) {
   const out = [];
   for (const s of statements) {
-    const p = prepare(s.sql);
+    const p = prepare(s.sql ?? texts[s.n]);
     if (p.reader) out.push({ rows: p.all(s.params) });
     else {
       const r = p.run(s.params);
@@ -63,6 +65,7 @@ function inTransaction(fn) {
 const failure = (e) => ({ ok: false, error: String((e && e.message) || e), code: e && e.code });
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
+  for (const item of m.items) for (const s of item) if (s.sql !== undefined && s.n !== undefined) texts[s.n] = s.sql;
   let results;
   try {
     results = inTransaction(() => m.items.map((item) => ({ ok: true, out: runItem(item) })));
@@ -82,6 +85,16 @@ export interface WriteStatement {
   sql: string;
   params: unknown[];
 }
+
+/** On the way to the thread: a text it has already seen goes as its number only (a copy less per statement). */
+interface WireStatement {
+  n?: number;
+  sql?: string;
+  params: unknown[];
+}
+
+/** Texts numbered at most (the multi-row inserts of every row count, and the rest, stay well below). */
+const MAX_NUMBERED = 4096;
 
 /** What a statement did: the rows it returned (a select, or `returning`), or the rows it changed. */
 export interface StatementResult {
@@ -109,6 +122,8 @@ export class SqliteWriter {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (r: ItemResult[]) => void; reject: (e: Error) => void }>();
   private nextId = 1;
+  /** Statement texts the thread has been sent, by number. */
+  private readonly numbered = new Map<string, number>();
   /** Set once the worker died: later writes go through the main connection. */
   failed: Error | null = null;
 
@@ -156,7 +171,7 @@ export class SqliteWriter {
           if (this.failed) return reject(this.failed);
           const id = this.nextId++;
           this.pending.set(id, { resolve, reject });
-          this.worker.postMessage({ id, items });
+          this.worker.postMessage({ id, items: items.map((item) => item.map((st) => this.wire(st))) });
         }),
       true,
     );
@@ -167,6 +182,15 @@ export class SqliteWriter {
     });
     durable.catch(() => undefined); // a caller awaiting only `committed` must not leave it unhandled
     return { committed, durable };
+  }
+
+  private wire(st: WriteStatement): WireStatement {
+    const n = this.numbered.get(st.sql);
+    if (n !== undefined) return { n, params: st.params };
+    if (this.numbered.size >= MAX_NUMBERED) return { sql: st.sql, params: st.params };
+    const next = this.numbered.size;
+    this.numbered.set(st.sql, next);
+    return { n: next, sql: st.sql, params: st.params };
   }
 
   /**

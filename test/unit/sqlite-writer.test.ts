@@ -43,6 +43,32 @@ describe('SQLite writer thread (accepted messages written off the event loop)', 
     expect(rows.rows.map((r) => r.key)).toEqual(['a', 'b']); // nothing of the failed transaction
   });
 
+  it('sends each statement text once; a text first sent in a list that failed before reaching it is still known', async () => {
+    const { store } = await open();
+    const w = store.writer!;
+    await store.db.connection().execute(async (c) => {
+      await c.executeQuery({ sql: 'create table "kv2" ("key" text primary key, "value" text not null)', parameters: [], query: { kind: 'RawNode' } } as never);
+    });
+    const insert = 'insert into "kv2" ("key", "value") values (?, ?)';
+    const update = 'update "kv2" set "value" = ? where "key" = ?';
+    await w.write([{ sql: insert, params: ['a', '1'] }]).durable;
+    const posted: unknown[] = [];
+    const worker = (w as unknown as { worker: { postMessage(m: unknown): void } }).worker;
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (m: unknown) => {
+      posted.push(m);
+      post(m);
+    };
+    // The insert fails, so the update (new text) never runs in this list.
+    await expect(w.write([{ sql: insert, params: ['a', 'again'] }, { sql: update, params: ['x', 'a'] }]).durable).rejects.toThrow(/UNIQUE/);
+    await w.write([{ sql: update, params: ['2', 'a'] }]).durable;
+    const [first, second] = posted as { items: { n?: number; sql?: string }[][] }[];
+    expect(first!.items[0]!.map((s) => s.sql === undefined)).toEqual([true, false]); // the insert: its number only
+    expect(second!.items[0]![0]!.sql).toBeUndefined();
+    const rows = await store.db.connection().execute((c) => c.executeQuery<{ value: string }>({ sql: 'select "value" from "kv2"', parameters: [], query: { kind: 'SelectQueryNode' } } as never));
+    expect(rows.rows).toEqual([{ value: '2' }]);
+  });
+
   it('interleaves with writes of the main connection without lock errors, keeping each path in order', async () => {
     const { queue } = await open();
     // Connected sends go to the writer thread; a disconnected instance's sends count and
