@@ -5,7 +5,7 @@
 // engine recognises (at most once when the engine can confirm, as DESIGN.md §5 asks).
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database, QueueRow } from '../store/schema.js';
+import type { Database, InstanceRow, QueueRow } from '../store/schema.js';
 import type { GapRange } from '../config.js';
 import type { WhatsAppEngine } from '../engines/engine.js';
 import type { Instances } from '../domain/instances.js';
@@ -34,6 +34,11 @@ class Drainer {
   private readonly gapDeadline = new Map<number, number>();
   /** Rows that failed transiently: not before this time. */
   private readonly retryAt = new Map<number, number>();
+  /**
+   * Rows the engine sent whose confirmation (queue row removed, webhooks written) is being
+   * written: the next row is sent meanwhile (docs/benchmarks.md F31). Their seqs, with the write.
+   */
+  private readonly confirming = new Map<number, Promise<void>>();
 
   constructor(
     readonly instanceId: string,
@@ -81,7 +86,7 @@ class Drainer {
         this.dirty = false;
         const engine = this.w.engines.engine(this.instanceId);
         if (!engine || engine.state().status !== 'connected') break;
-        const row = await this.w.queue.head(this.instanceId);
+        const row = await this.w.queue.head(this.instanceId, this.confirming.size > 0 ? Math.max(...this.confirming.keys()) : 0);
         if (!row) break;
         const wait = this.waitFor(row) - Date.now();
         if (wait > 0) {
@@ -89,13 +94,18 @@ class Drainer {
           continue; // re-read: the row may have been deleted or the engine gone meanwhile
         }
         await this.sendRow(engine, row);
-        // SQLite queries resolve at once: without a macrotask here a long queue would be a
-        // chain of microtasks that keeps HTTP requests and webhook responses waiting.
+        // Reads of the main SQLite connection resolve at once: without a macrotask here a long
+        // queue would be a chain of microtasks that keeps HTTP requests and webhook responses
+        // waiting. (Left out when writes are macrotasks anyway, the 100 queues of bench 2
+        // took more CPU per message, not less: docs/benchmarks.md F31.)
         await new Promise((r) => setImmediate(r));
       }
     } catch (err) {
       this.w.log.error({ err, instanceId: this.instanceId }, 'queue worker failed; retrying shortly');
       setTimeout(() => this.kick(), 1000).unref();
+    } finally {
+      // The drainer is done only once what it sent is confirmed (a graceful stop waits for it).
+      while (this.confirming.size > 0) await Promise.allSettled([...this.confirming.values()]);
     }
   }
 
@@ -144,11 +154,32 @@ class Drainer {
       if (row.delay_typing) await engine.messages.sendPresence(row.jid, 'paused').catch(() => undefined);
       this.lastSentAt = Date.now();
       messagesSent.inc();
-      await this.w.confirm(row, payload, result.timestamp, engine.state().phone);
+      // The next row may go while this one's confirmation is written: sends stay in order, and
+      // the confirmations commit in order (one group-commit pipeline). A crash before it is
+      // written resends the row with the same id, as it would have before.
+      // The instance is looked up first, so that each confirmation is handed to the pipeline
+      // the moment confirm() is called, in send order (their webhooks' ids are lane order).
+      const inst = await this.w.instance(row.instance_id);
+      const confirmed = this.w
+        .confirm(inst, row, payload, result.timestamp, engine.state().phone)
+        .catch((err: Error) => this.failedRow(row, err))
+        .catch((err: unknown) => {
+          this.w.log.error({ err, instanceId: this.instanceId, zaapId: row.zaap_id }, 'could not record a sent message; retrying shortly');
+          setTimeout(() => this.kick(), 1000).unref();
+        });
+      this.confirming.set(row.seq, confirmed);
+      void confirmed.finally(() => {
+        this.confirming.delete(row.seq);
+        if (this.confirming.size === 0) this.kick(false); // a row hidden behind one being confirmed (a failure) is looked at again
+      });
     } catch (err) {
-      const retryInMs = await this.w.failed(row, err as Error);
-      if (retryInMs !== null) this.retryAt.set(row.seq, Date.now() + retryInMs);
+      await this.failedRow(row, err as Error);
     }
+  }
+
+  private async failedRow(row: QueueRow, err: Error): Promise<void> {
+    const retryInMs = await this.w.failed(row, err);
+    if (retryInMs !== null) this.retryAt.set(row.seq, Date.now() + retryInMs);
   }
 }
 
@@ -222,9 +253,15 @@ export class QueueWorker {
     return Math.min(Number(r?.at ?? 0), Date.now());
   }
 
-  /** The engine confirmed the message: one transaction removes it from the queue and writes its webhooks. */
-  async confirm(row: QueueRow, payload: QueuedPayload, timestamp: number, phone: string | null): Promise<void> {
-    const inst = await this.instances.get(row.instance_id);
+  instance(instanceId: string): Promise<InstanceRow | undefined> {
+    return this.instances.get(instanceId);
+  }
+
+  /**
+   * The engine confirmed the message: one transaction removes it from the queue and writes its
+   * webhooks. Handed to the group commit before the first await (calls commit in call order).
+   */
+  async confirm(inst: InstanceRow | undefined, row: QueueRow, payload: QueuedPayload, timestamp: number, phone: string | null): Promise<void> {
     const webhooks = this.outbox.insertion(
       inst
         ? [
