@@ -5,7 +5,7 @@
 // engine recognises (at most once when the engine can confirm, as DESIGN.md §5 asks).
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database, InstanceRow, QueueRow } from '../store/schema.js';
+import type { Database, QueueRow } from '../store/schema.js';
 import type { GapRange } from '../config.js';
 import type { WhatsAppEngine } from '../engines/engine.js';
 import type { Instances } from '../domain/instances.js';
@@ -39,6 +39,8 @@ class Drainer {
    * written: the next row is sent meanwhile (docs/benchmarks.md F31). Their seqs, with the write.
    */
   private readonly confirming = new Map<number, Promise<void>>();
+  /** The last confirmation handed over: the next one is written after it (order of webhook ids). */
+  private lastConfirm: Promise<void> = Promise.resolve();
 
   constructor(
     readonly instanceId: string,
@@ -155,18 +157,18 @@ class Drainer {
       this.lastSentAt = Date.now();
       messagesSent.inc();
       // The next row may go while this one's confirmation is written: sends stay in order, and
-      // the confirmations commit in order (one group-commit pipeline). A crash before it is
-      // written resends the row with the same id, as it would have before.
-      // The instance is looked up first, so that each confirmation is handed to the pipeline
-      // the moment confirm() is called, in send order (their webhooks' ids are lane order).
-      const inst = await this.w.instance(row.instance_id);
-      const confirmed = this.w
-        .confirm(inst, row, payload, result.timestamp, engine.state().phone)
+      // each confirmation is written after the previous one committed, so their webhooks get
+      // ids in send order (lane order) on Postgres too, where two group commits can run at
+      // once. A crash before it is written resends the row with the same id, as before.
+      const phone = engine.state().phone;
+      const confirmed = this.lastConfirm
+        .then(() => this.w.confirm(row, payload, result.timestamp, phone))
         .catch((err: Error) => this.failedRow(row, err))
         .catch((err: unknown) => {
           this.w.log.error({ err, instanceId: this.instanceId, zaapId: row.zaap_id }, 'could not record a sent message; retrying shortly');
           setTimeout(() => this.kick(), 1000).unref();
         });
+      this.lastConfirm = confirmed;
       this.confirming.set(row.seq, confirmed);
       void confirmed.finally(() => {
         this.confirming.delete(row.seq);
@@ -253,15 +255,9 @@ export class QueueWorker {
     return Math.min(Number(r?.at ?? 0), Date.now());
   }
 
-  instance(instanceId: string): Promise<InstanceRow | undefined> {
-    return this.instances.get(instanceId);
-  }
-
-  /**
-   * The engine confirmed the message: one transaction removes it from the queue and writes its
-   * webhooks. Handed to the group commit before the first await (calls commit in call order).
-   */
-  async confirm(inst: InstanceRow | undefined, row: QueueRow, payload: QueuedPayload, timestamp: number, phone: string | null): Promise<void> {
+  /** The engine confirmed the message: one transaction removes it from the queue and writes its webhooks. */
+  async confirm(row: QueueRow, payload: QueuedPayload, timestamp: number, phone: string | null): Promise<void> {
+    const inst = await this.instances.get(row.instance_id);
     const webhooks = this.outbox.insertion(
       inst
         ? [

@@ -69,6 +69,30 @@ async function waitDelivered(prefix: string, zaapIds: string[], timeout = 10_000
 const inNetwork = (s: TestServer, id: string) => s.oz.ctx.store.db.selectFrom('sandbox_messages').select('id').where('id', '=', id).executeTakeFirst();
 
 describe('send queue: order and timing', () => {
+  it.each(backends)('sends a burst with no gap in order ($name): the next message goes while the previous one is confirmed, callbacks keep the order', async (backend) => {
+    const b = await backend.setup();
+    const s = await server({ OPENZAP_SEND_GAP_MS: '0', ...b.env });
+    const prefix = `burst-${backend.name}`;
+    const a = await paired(s, prefix);
+    // Accepted concurrently, in the order the server gave them seqs.
+    const sent = await Promise.all(Array.from({ length: 60 }, (_, i) => send(a, `burst ${i}`)));
+    const queued = await s.oz.ctx.store.db.selectFrom('send_queue').select('zaap_id').where('instance_id', '=', a.id).orderBy('seq').execute();
+    const inSeq = queued.map((r) => r.zaap_id);
+    await waitDelivered(prefix, sent.map((m) => m.zaapId), 20_000);
+    const delivered = deliveredZaapIds(prefix);
+    expect(new Set(delivered).size).toBe(60); // each once
+    // In queue order (the rows not yet sent when listed were sent in seq order too).
+    expect(delivered.filter((z) => inSeq.includes(z))).toEqual(inSeq);
+    await waitFor(() => sent.every((m) => sentAt(prefix, m.messageId) !== undefined), 10_000, 'SENT statuses');
+    const sentTimes = sent.map((m) => sentAt(prefix, m.messageId));
+    const bySeq = [...delivered].map((z) => sentTimes[sent.findIndex((m) => m.zaapId === z)]!);
+    expect(bySeq).toEqual([...bySeq].sort((x, y) => x - y)); // the engine sent them in that order
+    await waitFor(async () => (await s.oz.ctx.store.db.selectFrom('send_queue').select('seq').where('instance_id', '=', a.id).execute()).length === 0, 5000, 'queue empty');
+    await s.close();
+    servers.splice(servers.indexOf(s), 1);
+    await b.cleanup();
+  });
+
   it('is FIFO per instance: a delayed head holds back the messages behind it, not other instances', async () => {
     const s = await server();
     const a = await paired(s, 'fifo-a');
@@ -87,25 +111,6 @@ describe('send queue: order and timing', () => {
     // Nothing overtook the head: the first undelayed message went out a second after the head was accepted.
     await waitFor(() => sentAt('fifo-a', rest[0].messageId), 3000, 'SENT');
     expect(sentAt('fifo-a', rest[0].messageId)).toBeGreaterThanOrEqual(head.requestedAt + 1000);
-  });
-
-  it('sends a burst with no gap in order: the next message goes while the previous one is confirmed, callbacks keep the order', async () => {
-    const s = await server({ OPENZAP_SEND_GAP_MS: '0' });
-    const a = await paired(s, 'burst');
-    // Accepted concurrently, in the order the server gave them seqs.
-    const sent = await Promise.all(Array.from({ length: 60 }, (_, i) => send(a, `burst ${i}`)));
-    const queued = await s.oz.ctx.store.db.selectFrom('send_queue').select('zaap_id').where('instance_id', '=', a.id).orderBy('seq').execute();
-    const inSeq = queued.map((r) => r.zaap_id);
-    await waitDelivered('burst', sent.map((m) => m.zaapId), 20_000);
-    const delivered = deliveredZaapIds('burst');
-    expect(new Set(delivered).size).toBe(60); // each once
-    // In queue order (the rows not yet sent when listed were sent in seq order too).
-    expect(delivered.filter((z) => inSeq.includes(z))).toEqual(inSeq);
-    await waitFor(() => sent.every((m) => sentAt('burst', m.messageId) !== undefined), 10_000, 'SENT statuses');
-    const sentTimes = sent.map((m) => sentAt('burst', m.messageId));
-    const bySeq = [...delivered].map((z) => sentTimes[sent.findIndex((m) => m.zaapId === z)]!);
-    expect(bySeq).toEqual([...bySeq].sort((x, y) => x - y)); // the engine sent them in that order
-    await waitFor(async () => (await s.oz.ctx.store.db.selectFrom('send_queue').select('seq').where('instance_id', '=', a.id).execute()).length === 0, 5000, 'queue empty');
   });
 
   it('honours delayMessage: consecutive messages are at least the delay apart', async () => {
