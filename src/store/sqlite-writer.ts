@@ -155,6 +155,8 @@ export class SqliteWriter {
     };
     const committed = w.committed.then(failedItem);
     const durable = w.durable.then(failedItem);
+    // A caller may await only one of the two: neither may be left unhandled.
+    committed.catch(() => undefined);
     durable.catch(() => undefined);
     return { committed, durable };
   }
