@@ -179,18 +179,20 @@ class DurableConnection implements DatabaseConnection {
   ) {}
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    // A write outside a transaction takes the write lock for itself (a COMMIT is inside one).
-    if (!this.file.inTransaction && writes(q) && !/^\s*(commit|end)\b/i.test(q.sql)) {
+    const write = writes(q);
+    if (write && !this.file.inTransaction) {
+      // A write outside a transaction takes the write lock for itself.
       await this.lock.acquire();
       try {
-        return await this.inner.executeQuery<R>(q);
+        const result = await this.inner.executeQuery<R>(q);
+        this.dirty = true;
+        return result;
       } finally {
         this.lock.release();
-        this.dirty = true;
       }
     }
     const result = await this.inner.executeQuery<R>(q);
-    if (!this.file.inTransaction && writes(q)) this.dirty = true;
+    if (write && !this.file.inTransaction) this.dirty = true; // the COMMIT that ended a transaction
     return result;
   }
 

@@ -18,7 +18,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, SandboxDeviceRow } from '../../store/schema.js';
 import { grouped } from '../../store/tx-batcher.js';
-import { insertStatement, statement, type Statement } from '../../store/compiled.js';
+import { MultiRowInsert, insertStatement, statement, type Statement } from '../../store/compiled.js';
 import type { Dialect } from '../../store/migrations.js';
 import type { PresenceKind } from '../engine.js';
 import { SimulatedContacts } from './contacts.js';
@@ -70,7 +70,7 @@ export class SandboxNetwork {
       owner: statement(dialect, 'select "instance_id" from "sandbox_devices" where "phone" = ? and "paired" = 1'),
       existing: statement(dialect, 'select "id", "delivered" from "sandbox_messages" where "id" = ?'),
       store: insertStatement(dialect, 'sandbox_messages', STORED_COLUMNS),
-      storeNew: statement(dialect, `${insertStatement(dialect, 'sandbox_messages', STORED_COLUMNS)([]).sql} on conflict ("id") do nothing`),
+      storeNew: new MultiRowInsert(dialect, 'sandbox_messages', STORED_COLUMNS, {}, 'on conflict ("id") do nothing').rows(1),
     };
     this.contacts = new SimulatedContacts(db, receiptDelayMs, dialect, async (from, to, ids, status, chat) => {
       const sender = this.peers.get(to);
