@@ -85,7 +85,7 @@ export class SendQueue {
   ) {
     this.inserts = new MultiRowInsert(dialect, 'send_queue', INSERT_COLUMNS, INSERT_FIXED);
     this.sql = {
-      head: statement(dialect, 'select * from "send_queue" where "instance_id" = ? and "seq" > ? order by "seq" limit 1'),
+      head: statement(dialect, 'select * from "send_queue" where "instance_id" = ? and "seq" > ? order by "seq" limit ?'),
       markSending: statement(dialect, 'update "send_queue" set "status" = \'sending\', "attempts" = "attempts" + 1 where "seq" = ?'),
       remove: statement(dialect, 'delete from "send_queue" where "seq" = ?'),
     };
@@ -286,9 +286,9 @@ export class SendQueue {
       .execute();
   }
 
-  /** The next message to send: the oldest row of the instance (after `afterSeq`: rows sent and being confirmed). */
-  async head(instanceId: string, afterSeq = 0): Promise<QueueRow | undefined> {
-    return (await this.db.executeQuery<QueueRow>(this.sql.head([instanceId, afterSeq]))).rows[0];
+  /** The next messages to send: the oldest rows of the instance (after `afterSeq`: rows sent and being confirmed), at most `limit`. */
+  async head(instanceId: string, afterSeq = 0, limit = 1): Promise<QueueRow[]> {
+    return (await this.db.executeQuery<QueueRow>(this.sql.head([instanceId, afterSeq, limit]))).rows;
   }
 
   /** Remove every waiting message; a message already being handed to the engine is not recalled. */

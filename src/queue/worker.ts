@@ -18,6 +18,8 @@ import { grouped } from '../store/tx-batcher.js';
 import { statement, type Statement } from '../store/compiled.js';
 
 const MAX_TRANSIENT_ATTEMPTS = 5;
+/** Rows read from the queue at once (one read per this many messages while a queue is long). */
+const READ_AHEAD = 16;
 /** How long a graceful stop waits for a send under way: the longest delayTyping (15 s) and the send itself. */
 const STOP_GRACE_MS = 18_000;
 
@@ -41,6 +43,16 @@ class Drainer {
   private readonly confirming = new Map<number, Promise<void>>();
   /** The last confirmation handed over: the next one is written after it (order of webhook ids). */
   private lastConfirm: Promise<void> = Promise.resolve();
+  /**
+   * Rows read ahead, oldest first, not yet sent. Read again after anything but an append
+   * (a removal, a reconnect, a failure: `forgetAhead`). A row deleted since it was read is
+   * caught by markSending, which claims only a row still there.
+   */
+  private ahead: QueueRow[] = [];
+  /** The last read reached the end of the queue, and nothing was added since it began: no need to read again. */
+  private aheadIsAll = false;
+  /** Bumped by forgetAhead: a read that began before it is not used. */
+  private aheadGeneration = 0;
 
   constructor(
     readonly instanceId: string,
@@ -54,12 +66,37 @@ class Drainer {
    */
   kick(interrupt = true): void {
     this.dirty = true;
-    if (interrupt) this.interrupt();
+    this.aheadIsAll = false;
+    if (interrupt) {
+      this.forgetAhead();
+      this.interrupt();
+    }
     if (this.running || this.w.stopped) return;
     this.running = this.run().finally(() => {
       this.running = null;
       if (this.dirty && !this.w.stopped) this.kick();
     });
+  }
+
+  private forgetAhead(): void {
+    this.ahead = [];
+    this.aheadIsAll = false;
+    this.aheadGeneration++;
+  }
+
+  /** The oldest row not sent yet, from the rows read ahead or, when they ran out, read now. */
+  private async next(): Promise<QueueRow | undefined> {
+    while (this.ahead.length === 0) {
+      if (this.aheadIsAll) return undefined;
+      const generation = this.aheadGeneration;
+      this.aheadIsAll = true; // until a kick says otherwise while reading
+      const rows = await this.w.queue.head(this.instanceId, this.confirming.size > 0 ? Math.max(...this.confirming.keys()) : 0, READ_AHEAD);
+      if (generation !== this.aheadGeneration) continue; // removed or failed meanwhile: read again
+      if (rows.length === READ_AHEAD) this.aheadIsAll = false;
+      this.ahead = rows;
+      if (rows.length === 0) return undefined;
+    }
+    return this.ahead[0];
   }
 
   /** Cut a wait for a delay or gap short (the row is read again). */
@@ -88,13 +125,15 @@ class Drainer {
         this.dirty = false;
         const engine = this.w.engines.engine(this.instanceId);
         if (!engine || engine.state().status !== 'connected') break;
-        const row = await this.w.queue.head(this.instanceId, this.confirming.size > 0 ? Math.max(...this.confirming.keys()) : 0);
+        const row = await this.next();
         if (!row) break;
         const wait = this.waitFor(row) - Date.now();
         if (wait > 0) {
+          this.forgetAhead(); // re-read after the wait: the row may have been deleted or the engine gone meanwhile
           await this.sleep(wait);
-          continue; // re-read: the row may have been deleted or the engine gone meanwhile
+          continue;
         }
+        this.ahead.shift();
         await this.sendRow(engine, row);
         // Reads of the main SQLite connection resolve at once: without a macrotask here a long
         // queue would be a chain of microtasks that keeps HTTP requests and webhook responses
@@ -103,6 +142,7 @@ class Drainer {
         await new Promise((r) => setImmediate(r));
       }
     } catch (err) {
+      this.forgetAhead();
       this.w.log.error({ err, instanceId: this.instanceId }, 'queue worker failed; retrying shortly');
       setTimeout(() => this.kick(), 1000).unref();
     } finally {
@@ -180,6 +220,7 @@ class Drainer {
   }
 
   private async failedRow(row: QueueRow, err: Error): Promise<void> {
+    this.forgetAhead(); // the failed row stays first in the queue (rows read after it would overtake it)
     const retryInMs = await this.w.failed(row, err);
     if (retryInMs !== null) this.retryAt.set(row.seq, Date.now() + retryInMs);
   }

@@ -193,6 +193,22 @@ describe('send queue: disconnected instances', () => {
     expect((await inst.call('GET', '/queue/count')).body).toEqual({ count: 0 });
   });
 
+  it('a message deleted after the worker read it ahead (behind a message being typed) is never sent', async () => {
+    const s = await server({ OPENZAP_SEND_GAP_MS: '0' });
+    const inst = await s.createInstance();
+    await hooked(inst, 'ahead');
+    // Queued while unpaired, so that the worker reads all of them at once when it starts.
+    const first = await send(inst, 'typed first', { delayTyping: 1 });
+    const rest = [await send(inst, 'a1'), await send(inst, 'a2 (deleted)'), await send(inst, 'a3')];
+    expect((await inst.call('POST', '/sandbox/pair', { phone: nextPhone() })).status).toBe(200);
+    await waitFor(async () => (await inst.call('GET', '/queue')).body.messages[0]?.Status === 'SENDING', 3000, 'SENDING');
+    expect((await inst.call('DELETE', `/queue/${rest[1]!.zaapId}`)).body).toEqual({ value: true });
+    await waitDelivered('ahead', [first.zaapId, rest[0]!.zaapId, rest[2]!.zaapId]);
+    await sleep(200);
+    expect(deliveredZaapIds('ahead')).toEqual([first.zaapId, rest[0]!.zaapId, rest[2]!.zaapId]);
+    expect(await inNetwork(s, rest[1]!.messageId)).toBeUndefined();
+  });
+
   it('keeps messages sent after GET /disconnect and drains them in order after pairing again', async () => {
     const s = await server();
     const inst = await paired(s, 'disc');
