@@ -292,6 +292,44 @@ describe('sandbox network: delete', () => {
     expect(all.filter((r) => (JSON.parse(r.content) as NetworkMessage).revokedAt !== undefined)).toHaveLength(2);
   });
 
+  it('a simulated contact never receives a message deleted before its receipt was due, nor after a restart', async () => {
+    const { db } = await world(300);
+    const a = await peer('A', '5500100000071');
+    const contact = '5511987650071@s.whatsapp.net';
+    const revoked = await a.send(contact, { type: 'text', text: 'oops' });
+    const kept = await a.send(contact, { type: 'text', text: 'fine' });
+    await a.engine.messages.delete({ id: revoked, chatJid: contact, fromMe: true });
+    await waitFor(() => a.rec.statusesOf(kept).includes('READ'), 5000, 'READ of the kept message');
+    expect(a.rec.statusesOf(revoked)).toEqual(['SENT']);
+    expect(await row(revoked)).toMatchObject({ delivered: 1, status: 'sent' });
+
+    // Revoked while the sender was away: re-armed from the store on its return, still never received.
+    const pending = await a.send(contact, { type: 'text', text: 'later' });
+    await stop(a);
+    await db.updateTable('sandbox_messages').set({ content: JSON.stringify({ ...(JSON.parse((await row(pending))!.content) as NetworkMessage), revokedAt: Date.now() }) }).where('id', '=', pending).execute();
+    const a2 = await peer('A', a.phone);
+    const after = await a2.send(contact, { type: 'text', text: 'after' });
+    await waitFor(() => a2.rec.statusesOf(after).includes('READ'), 5000, 'READ after the return');
+    await sleep(100);
+    expect(a2.rec.statusesOf(pending)).toEqual([]);
+    expect(await row(pending)).toMatchObject({ delivered: 1, status: 'sent' });
+  });
+
+  it('a phone is paired with one instance at a time; a logout frees it', async () => {
+    const { net } = await world();
+    const a = await peer('A', '5500100000081');
+    await expect(net.isSandboxPhone(a.phone)).resolves.toBe(true);
+    const other = await peer('B', '5500100000082');
+    await other.engine.logout();
+    await expect(net.isSandboxPhone(other.phone)).resolves.toBe(false);
+    await expect(other.engine.pair(a.phone)).rejects.toMatchObject({ statusCode: 409 });
+    await a.engine.logout();
+    await expect(net.isSandboxPhone(a.phone)).resolves.toBe(false);
+    await expect(other.engine.pair(a.phone)).resolves.toBe(a.phone);
+    await expect(net.isSandboxPhone(a.phone)).resolves.toBe(true);
+    await expect(net.isSandboxPhone(other.phone)).resolves.toBe(false);
+  });
+
   it('revoking a status revokes every viewer copy; a viewer still away never gets it', async () => {
     await world();
     const a = await peer('A', '5500100000071');

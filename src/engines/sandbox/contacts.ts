@@ -48,6 +48,14 @@ export class SimulatedContacts {
   /** One step per row at a time (waiting or running), so re-arming after a restart or retry never doubles a receipt. */
   private readonly steps = new Map<string, NodeJS.Timeout | null>();
   private closed = false;
+  /**
+   * Rows their sender deleted for everyone before the contact received them (revoking()
+   * reports them once committed; resumeFor() finds them in the store): they are never
+   * received. Removed once their 'received' step ran.
+   */
+  private readonly withdrawn = new Set<string>();
+  /** Revokes being written: meanwhile the 'received' step asks the store (the rows they withdraw are not known yet). */
+  private revokesUnderWay = 0;
 
   /** Statements run once per receipt, compiled once (store/compiled.ts). */
   private readonly sql: { content: Statement; reached: Statement };
@@ -62,6 +70,21 @@ export class SimulatedContacts {
       content: statement(dialect, 'select "content" from "sandbox_messages" where "id" = ?'),
       reached: statement(dialect, 'update "sandbox_messages" set "status" = ?, "delivered" = 1 where "id" = ?'),
     };
+  }
+
+  /**
+   * Run a revoke: `revoke` resolves, once committed, with its result and the rows it
+   * withdrew from contacts that had not received them yet.
+   */
+  async revoking<T>(revoke: () => Promise<{ result: T; withdrawn: string[] }>): Promise<T> {
+    this.revokesUnderWay++;
+    try {
+      const { result, withdrawn } = await revoke();
+      for (const rowId of withdrawn) this.withdrawn.add(rowId);
+      return result;
+    } finally {
+      this.revokesUnderWay--;
+    }
   }
 
   /** A message (or a group member's copy of one) reached a simulated contact: schedule its receipts. */
@@ -91,21 +114,30 @@ export class SimulatedContacts {
   /** Returns the next step, if any. */
   private async advance(due: Due, to: Step): Promise<Step | null> {
     if (this.closed) return null;
-    if (to === 'received') {
+    if (to === 'received' && (await this.revokedBeforeReceipt(due.rowId))) {
       // Deleted for everyone before it reached the contact: it never does (as for an instance).
-      const row = (await this.db.executeQuery<{ content: string }>(this.sql.content([due.rowId]))).rows[0];
-      if (!row) return null;
-      if ((JSON.parse(row.content) as NetworkMessage).revokedAt !== undefined) {
-        await grouped(this.db).run((tx) => tx.updateTable('sandbox_messages').set({ delivered: 1 }).where('id', '=', due.rowId).execute());
-        return null;
-      }
+      await grouped(this.db).run((tx) => tx.updateTable('sandbox_messages').set({ delivered: 1 }).where('id', '=', due.rowId).execute());
+      this.withdrawn.delete(due.rowId);
+      return null;
     }
     // The receipt is recorded before the state moves on: a crash in between repeats the
     // receipt on the next start instead of losing it.
     const handed = await this.sink(due.contact, due.sender, [due.id], RECEIPT[to], due.group);
     if (!handed) return null; // the sender is offline: resumeFor() re-arms it when it comes back
     await grouped(this.db).write([this.sql.reached([to, due.rowId])]);
+    if (to === 'received') this.withdrawn.delete(due.rowId); // revoked while the receipt was on its way: too late
     return nextStep(to, due.playable);
+  }
+
+  /**
+   * Known in memory, except while a revoke is being written: then the store is asked, as
+   * every step did before (one read per message: docs/benchmarks.md F32).
+   */
+  private async revokedBeforeReceipt(rowId: string): Promise<boolean> {
+    if (this.withdrawn.has(rowId)) return true;
+    if (this.revokesUnderWay === 0) return false;
+    const row = (await this.db.executeQuery<{ content: string }>(this.sql.content([rowId]))).rows[0];
+    return row !== undefined && (JSON.parse(row.content) as NetworkMessage).revokedAt !== undefined;
   }
 
   /** Re-arm the receipts simulated contacts still owe these senders (they came online, or the process restarted). */
@@ -148,6 +180,7 @@ export class SimulatedContacts {
       if (msg.broadcast) continue;
       const due = dueOf(msg);
       const next = nextStep(m.status, due.playable);
+      if (next === 'received' && msg.revokedAt !== undefined) this.withdrawn.add(due.rowId);
       if (next) this.arm(due, next);
     }
   }

@@ -96,16 +96,9 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
     if (isSimulatedMemberPhone(wanted)) {
       throw conflict(`Phone ${wanted} is reserved for simulated group members (${SIMULATED_MEMBER_PREFIX} and 8 digits); pair with another number.`, 'phone-reserved');
     }
-    const owner = await this.network.phoneOwner(wanted);
-    if (owner && owner !== this.instanceId) {
+    if (!(await this.network.pairDevice(this.instanceId, wanted))) {
       throw conflict(`Phone ${wanted} is already paired with another sandbox instance.`, 'phone-in-use');
     }
-    const now = Date.now();
-    await this.db
-      .insertInto('sandbox_devices')
-      .values({ instance_id: this.instanceId, phone: wanted, paired: 1, updated_at: now })
-      .onConflict((oc) => oc.column('instance_id').doUpdateSet({ phone: wanted, paired: 1, updated_at: now }))
-      .execute();
     await this.goOnline(wanted);
     return wanted;
   }
@@ -131,11 +124,7 @@ export class SandboxEngine implements WhatsAppEngine, SandboxPeer {
 
   async logout(): Promise<void> {
     this.network.detach(this);
-    await this.db
-      .updateTable('sandbox_devices')
-      .set({ paired: 0, updated_at: Date.now() })
-      .where('instance_id', '=', this.instanceId)
-      .execute();
+    await this.network.unpairDevice(this.instanceId);
     const phone = this.st.phone;
     this.st = { status: 'disconnected', phone: null, reason: 'Logged out.', hasSession: false };
     this.events.emit('connection', { status: 'disconnected', phone, reason: 'Device has been disconnected', loggedOut: true });

@@ -59,7 +59,7 @@ export class SandboxNetwork {
   readonly contacts: SimulatedContacts;
 
   /** Statements run once per message, compiled once (store/compiled.ts). */
-  private readonly sql: { owner: Statement; existing: Statement; store: Statement; storeNew: Statement };
+  private readonly sql: { existing: Statement; store: Statement; storeNew: Statement };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -67,7 +67,6 @@ export class SandboxNetwork {
     dialect: Dialect,
   ) {
     this.sql = {
-      owner: statement(dialect, 'select "instance_id" from "sandbox_devices" where "phone" = ? and "paired" = 1'),
       existing: statement(dialect, 'select "id", "delivered" from "sandbox_messages" where "id" = ?'),
       store: insertStatement(dialect, 'sandbox_messages', STORED_COLUMNS),
       storeNew: new MultiRowInsert(dialect, 'sandbox_messages', STORED_COLUMNS, {}, 'on conflict ("id") do nothing').rows(1),
@@ -80,20 +79,73 @@ export class SandboxNetwork {
     });
   }
 
-  /** Phone of the paired sandbox device of another instance, if any (phones are unique on the network). */
-  async phoneOwner(phone: string): Promise<string | null> {
-    const { rows } = await this.db.executeQuery<{ instance_id: string }>(this.sql.owner([phone]));
-    return rows[0]?.instance_id ?? null;
+  /**
+   * The instance each paired phone belongs to: read once, then kept by pairDevice() and
+   * unpairDevice() (the sandbox network lives in one process, as its peers do). Routing a
+   * message asks it for every message (docs/benchmarks.md F32).
+   */
+  private owners: Promise<Map<string, string>> | null = null;
+
+  private ownerMap(): Promise<Map<string, string>> {
+    this.owners ??= this.db
+      .selectFrom('sandbox_devices')
+      .select(['phone', 'instance_id'])
+      .where('paired', '=', 1)
+      .execute()
+      .then(
+        (rows) => new Map(rows.map((r) => [r.phone, r.instance_id])),
+        (err: unknown) => {
+          this.owners = null; // the next call reads again
+          throw err;
+        },
+      );
+    return this.owners;
+  }
+
+  /** A sandbox instance's device is paired with this phone (phones are unique on the network). */
+  async isSandboxPhone(phone: string): Promise<boolean> {
+    return (await this.ownerMap()).has(phone);
+  }
+
+  /**
+   * The sandbox's QR scan: pair the instance's device with this phone. Resolves false, and
+   * writes nothing, when another instance holds the phone; the phone is claimed before the
+   * write, so two instances pairing it at once cannot both have it.
+   */
+  async pairDevice(instanceId: string, phone: string): Promise<boolean> {
+    const owners = await this.ownerMap();
+    const owner = owners.get(phone);
+    if (owner !== undefined && owner !== instanceId) return false;
+    const before = [...owners].filter(([, id]) => id === instanceId);
+    for (const [p] of before) owners.delete(p);
+    owners.set(phone, instanceId);
+    const now = Date.now();
+    try {
+      await this.db
+        .insertInto('sandbox_devices')
+        .values({ instance_id: instanceId, phone, paired: 1, updated_at: now })
+        .onConflict((oc) => oc.column('instance_id').doUpdateSet({ phone, paired: 1, updated_at: now }))
+        .execute();
+    } catch (err) {
+      owners.delete(phone);
+      for (const [p, id] of before) owners.set(p, id);
+      throw err;
+    }
+    return true;
+  }
+
+  /** The instance logged out: its device is no longer paired (its phone is free). */
+  async unpairDevice(instanceId: string): Promise<void> {
+    await this.db.updateTable('sandbox_devices').set({ paired: 0, updated_at: Date.now() }).where('instance_id', '=', instanceId).execute();
+    const owners = await this.ownerMap();
+    for (const [p, id] of [...owners]) if (id === instanceId) owners.delete(p);
   }
 
   /** Every device by instance id, in one read (start-up: one query instead of one per engine). */
   async devices(): Promise<Map<string, SandboxDeviceRow>> {
     const rows = await this.db.selectFrom('sandbox_devices').selectAll().execute();
+    this.owners ??= Promise.resolve(new Map(rows.filter((r) => r.paired === 1).map((r) => [r.phone, r.instance_id])));
     return new Map(rows.map((r) => [r.instance_id, r]));
-  }
-
-  async isSandboxPhone(phone: string): Promise<boolean> {
-    return (await this.phoneOwner(phone)) !== null;
   }
 
   /** A peer came online: hand it what it missed while it was away. */
@@ -375,16 +427,20 @@ export class SandboxNetwork {
    * message of this sender.
    */
   async revoke(senderPhone: string, chat: string, id: string): Promise<boolean> {
-    const rowIds = await grouped(this.db).run(async (tx) => {
-      const row = await tx.selectFrom('sandbox_messages').select(['from_phone', 'to_phone', 'content']).where('id', '=', id).executeTakeFirst();
-      if (!row || row.from_phone !== senderPhone || row.to_phone !== chat) return null;
-      const msg = JSON.parse(row.content) as NetworkMessage;
-      const ids = [id, ...(msg.audience ?? []).map((v) => copyId(id, v))];
-      if (msg.revokedAt !== undefined) return ids;
-      const revokedAt = Date.now();
-      for (const rowId of ids) await this.markRevoked(tx, rowId, revokedAt);
-      return ids;
-    });
+    // Simulated contacts learn which of their rows were withdrawn before they received them.
+    const rowIds = await this.contacts.revoking(() =>
+      grouped(this.db).run(async (tx) => {
+        const row = await tx.selectFrom('sandbox_messages').select(['from_phone', 'to_phone', 'content']).where('id', '=', id).executeTakeFirst();
+        if (!row || row.from_phone !== senderPhone || row.to_phone !== chat) return { result: null, withdrawn: [] };
+        const msg = JSON.parse(row.content) as NetworkMessage;
+        const ids = [id, ...(msg.audience ?? []).map((v) => copyId(id, v))];
+        if (msg.revokedAt !== undefined) return { result: ids, withdrawn: [] };
+        const revokedAt = Date.now();
+        const withdrawn: string[] = [];
+        for (const rowId of ids) if (await this.markRevoked(tx, rowId, revokedAt)) withdrawn.push(rowId);
+        return { result: ids, withdrawn };
+      }),
+    );
     if (!rowIds) return false;
     // Tell the recipients that are online (a failure leaves the revoke due: the next catch-up, or a repeated delete, hands it over).
     const due = await this.db.selectFrom('sandbox_messages').select(['to_phone', 'content']).where('id', 'in', rowIds).where('delivered', '=', 0).execute();
@@ -403,17 +459,17 @@ export class SandboxNetwork {
    * concurrently (Postgres) is never missed: either it sees the revoke (handOver's own
    * conditional update fails and it marks revokeDue), or the revoke sees it delivered.
    */
-  private async markRevoked(tx: Kysely<Database>, rowId: string, revokedAt: number): Promise<void> {
+  private async markRevoked(tx: Kysely<Database>, rowId: string, revokedAt: number): Promise<boolean> {
     for (;;) {
-      const r = await tx.selectFrom('sandbox_messages').select(['to_phone', 'content']).where('id', '=', rowId).executeTakeFirst();
-      if (!r) return;
+      const r = await tx.selectFrom('sandbox_messages').select(['to_phone', 'content', 'status']).where('id', '=', rowId).executeTakeFirst();
+      if (!r) return false;
       const msg = JSON.parse(r.content) as NetworkMessage;
       const revoked = JSON.stringify({ ...msg, revokedAt });
       // Simulated contacts and members, and the sender's record: nothing to hand over.
       const instance = await tx.selectFrom('sandbox_devices').select('instance_id').where('phone', '=', r.to_phone).where('paired', '=', 1).executeTakeFirst();
       if (!instance) {
         await tx.updateTable('sandbox_messages').set({ content: revoked }).where('id', '=', rowId).execute();
-        return;
+        return r.status === 'sent'; // a contact's row it has not received yet (the sender's record of a post is 'posted')
       }
       const had = await tx
         .updateTable('sandbox_messages')
@@ -421,9 +477,9 @@ export class SandboxNetwork {
         .where('id', '=', rowId)
         .where('delivered', '=', 1)
         .executeTakeFirst();
-      if (Number(had.numUpdatedRows) > 0) return;
+      if (Number(had.numUpdatedRows) > 0) return false;
       const notYet = await tx.updateTable('sandbox_messages').set({ content: revoked }).where('id', '=', rowId).where('delivered', '=', 0).executeTakeFirst();
-      if (Number(notYet.numUpdatedRows) > 0) return;
+      if (Number(notYet.numUpdatedRows) > 0) return false;
       // Delivered in between (another connection): look again.
     }
   }
