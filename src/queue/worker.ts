@@ -299,37 +299,27 @@ export class QueueWorker {
   /** The engine confirmed the message: one transaction removes it from the queue and writes its webhooks. */
   async confirm(row: QueueRow, payload: QueuedPayload, timestamp: number, phone: string | null): Promise<void> {
     const inst = await this.instances.get(row.instance_id);
-    const webhooks = this.outbox.insertion(
-      inst
-        ? [
-            this.outbox.row(inst, 'DeliveryCallback', deliveryCallback(inst, { jid: row.jid, zaapId: row.zaap_id, messageId: row.message_id })),
-            this.outbox.row(
-              inst,
-              'ReceivedCallback',
-              receivedCallback(
-                inst,
-                {
-                  id: row.message_id,
-                  chatJid: row.jid,
-                  senderJid: phone ? `${phone}@s.whatsapp.net` : row.jid,
-                  senderName: inst.profile_name,
-                  fromMe: true,
-                  fromApi: true,
-                  timestamp,
-                  content: payload.content,
-                  quotedId: payload.quotedId,
-                  isEdit: payload.editId !== undefined,
-                  ...(payload.forwarded ? { forwarded: true } : {}),
-                  ...(payload.quotedIsStatus ? { isStatusReply: true } : {}),
-                  ...(row.jid === 'status@broadcast' ? { broadcast: true } : {}),
-                },
-                phone,
-                this.urls,
-              ),
-            ),
-          ]
-        : [],
-    );
+    const rows = inst ? [this.outbox.row(inst, 'DeliveryCallback', deliveryCallback(inst, { jid: row.jid, zaapId: row.zaap_id, messageId: row.message_id }))] : [];
+    // The sent message as a ReceivedCallback goes only with "notify sent by me" (webhookUrl): not built otherwise.
+    if (inst?.received_url && inst.notify_sent_by_me === 1) {
+      const sent = {
+        id: row.message_id,
+        chatJid: row.jid,
+        senderJid: phone ? `${phone}@s.whatsapp.net` : row.jid,
+        senderName: inst.profile_name,
+        fromMe: true,
+        fromApi: true,
+        timestamp,
+        content: payload.content,
+        quotedId: payload.quotedId,
+        isEdit: payload.editId !== undefined,
+        ...(payload.forwarded ? { forwarded: true } : {}),
+        ...(payload.quotedIsStatus ? { isStatusReply: true } : {}),
+        ...(row.jid === 'status@broadcast' ? { broadcast: true } : {}),
+      };
+      rows.push(this.outbox.row(inst, 'ReceivedCallback', receivedCallback(inst, sent, phone, this.urls)));
+    }
+    const webhooks = this.outbox.insertion(rows);
     const results = await grouped(this.db).write([
       this.queue.removeSent(row.seq),
       this.insertSent([row.instance_id, row.message_id, row.zaap_id, row.jid, row.kind, row.payload, timestamp]),
