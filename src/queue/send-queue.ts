@@ -9,7 +9,7 @@ import { ApiError } from '../domain/errors.js';
 import { newMessageId, newZaapId } from '../domain/ids.js';
 import { messagesAccepted } from '../metrics.js';
 import { grouped } from '../store/tx-batcher.js';
-import type { SqliteWriter, WriteStatement } from '../store/sqlite-writer.js';
+import type { SqliteWriter, StatementResult, WriteStatement } from '../store/sqlite-writer.js';
 
 export interface EnqueueRequest {
   instanceId: string;
@@ -44,6 +44,8 @@ export interface Accepted {
   id: string;
 }
 
+/** Rows head() reads at once: the worker sends them in turn (one read per this many messages of a long queue). */
+export const HEAD_ROWS = 16;
 /** First key of the queue's advisory locks (Postgres). */
 const LOCK_SPACE = 0x6f7a7171; // "ozqq"
 
@@ -74,7 +76,7 @@ const INSERT_COLUMNS = [
 const INSERT_FIXED = { status: "'queued'" } as const satisfies Partial<Record<keyof QueueRow, string>>;
 
 export class SendQueue {
-  private listeners: ((instanceId: string, change: 'added' | 'removed') => void)[] = [];
+  private listeners: ((instanceId: string, change: 'added' | 'removed', row?: QueueRow) => void)[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -85,7 +87,8 @@ export class SendQueue {
   ) {
     this.inserts = new MultiRowInsert(dialect, 'send_queue', INSERT_COLUMNS, INSERT_FIXED);
     this.sql = {
-      head: statement(dialect, 'select * from "send_queue" where "instance_id" = ? and "seq" > ? order by "seq" limit ?'),
+      // A literal limit: as a parameter, SQLite took 12 µs instead of 3 for the same rows (F32).
+      head: statement(dialect, `select * from "send_queue" where "instance_id" = ? and "seq" > ? order by "seq" limit ${HEAD_ROWS}`),
       markSending: statement(dialect, 'update "send_queue" set "status" = \'sending\', "attempts" = "attempts" + 1 where "seq" = ?'),
       remove: statement(dialect, 'delete from "send_queue" where "seq" = ?'),
     };
@@ -96,12 +99,16 @@ export class SendQueue {
   private readonly sql: { head: Statement; markSending: Statement; remove: Statement };
 
   /** Called after the instance's queue changed (a message added or removed): its worker looks again. */
-  onChanged(fn: (instanceId: string, change: 'added' | 'removed') => void): void {
+  /**
+   * `row`: the row added, as stored, when its seq is known (the writer thread's inserts): the
+   * worker may append it to the rows it read ahead instead of reading the queue again.
+   */
+  onChanged(fn: (instanceId: string, change: 'added' | 'removed', row?: QueueRow) => void): void {
     this.listeners.push(fn);
   }
 
-  private changed(instanceId: string, change: 'added' | 'removed'): void {
-    for (const fn of this.listeners) fn(instanceId, change);
+  private changed(instanceId: string, change: 'added' | 'removed', row?: QueueRow): void {
+    for (const fn of this.listeners) fn(instanceId, change, row);
   }
 
   async enqueue(req: EnqueueRequest, connected: boolean): Promise<Accepted> {
@@ -174,6 +181,7 @@ export class SendQueue {
 
   private async writeBatch(items: Waiting[], committed: () => void): Promise<void> {
     let rows: ReturnType<SendQueue['rowOf']>[] = [];
+    let stored: QueueRow[] | null = null;
     const writer = this.writer && !this.writer.failed ? this.writer : null;
     try {
       rows = items.map((i) => this.rowOf(i.req));
@@ -189,7 +197,7 @@ export class SendQueue {
         // while this one's fsync runs.
         const write = writer.write(statements);
         await write.committed.finally(committed);
-        await write.durable;
+        stored = storedRows(rows, await write.durable);
       } else {
         const insert = this.insertRows(rows.length)(rows.flatMap((r) => r.params));
         // Postgres: one multi-row INSERT is atomic and, committed on its own, durable when it
@@ -217,12 +225,12 @@ export class SendQueue {
       );
       return;
     }
-    items.forEach((i, n) => i.resolve(this.accepted(i.req, rows[n].accepted)));
+    items.forEach((i, n) => i.resolve(this.accepted(i.req, rows[n].accepted, stored?.[n])));
   }
 
-  private accepted(req: EnqueueRequest, a: Accepted): Accepted {
+  private accepted(req: EnqueueRequest, a: Accepted, row?: QueueRow): Accepted {
     messagesAccepted.inc();
-    this.changed(req.instanceId, 'added');
+    this.changed(req.instanceId, 'added', row);
     return a;
   }
 
@@ -286,9 +294,9 @@ export class SendQueue {
       .execute();
   }
 
-  /** The next messages to send: the oldest rows of the instance (after `afterSeq`: rows sent and being confirmed), at most `limit`. */
-  async head(instanceId: string, afterSeq = 0, limit = 1): Promise<QueueRow[]> {
-    return (await this.db.executeQuery<QueueRow>(this.sql.head([instanceId, afterSeq, limit]))).rows;
+  /** The next messages to send: the oldest rows of the instance (after `afterSeq`: rows sent and being confirmed), at most HEAD_ROWS. */
+  async head(instanceId: string, afterSeq = 0): Promise<QueueRow[]> {
+    return (await this.db.executeQuery<QueueRow>(this.sql.head([instanceId, afterSeq]))).rows;
   }
 
   /** Remove every waiting message; a message already being handed to the engine is not recalled. */
@@ -347,4 +355,29 @@ export class SendQueue {
     const rows = await this.db.selectFrom('send_queue').select('instance_id').distinct().execute();
     return rows.map((r) => r.instance_id);
   }
+}
+
+/**
+ * The rows a write of the writer thread stored, with their seqs: each multi-row INSERT of
+ * MAX_ROWS_PER_INSERT rows took consecutive seqs (AUTOINCREMENT, one writer), the last one
+ * being its last insert rowid. Null when the results do not add up (the worker reads instead).
+ */
+function storedRows(rows: { params: unknown[] }[], results: StatementResult[]): QueueRow[] | null {
+  const out: QueueRow[] = [];
+  for (let k = 0; k < results.length; k++) {
+    const at = k * MAX_ROWS_PER_INSERT;
+    const n = Math.min(rows.length - at, MAX_ROWS_PER_INSERT);
+    const r = results[k]!;
+    if (n <= 0 || r.changes !== n || !r.lastInsertRowid) return null;
+    for (let j = 0; j < n; j++) out.push(queueRow(r.lastInsertRowid - n + 1 + j, rows[at + j]!.params));
+  }
+  return out.length === rows.length ? out : null;
+}
+
+/** A queue row as stored: the parameters of INSERT_COLUMNS, in order, and INSERT_FIXED. */
+function queueRow(seq: number, p: unknown[]): QueueRow {
+  const [instance_id, zaap_id, message_id, phone, jid, kind, payload, delay_message, delay_typing, created_at] = p as [
+    string, string, string, string, string, string, string, number | null, number | null, number,
+  ];
+  return { seq, instance_id, zaap_id, message_id, phone, jid, kind, payload, delay_message, delay_typing, status: 'queued', attempts: 0, created_at, last_error: null };
 }

@@ -12,16 +12,16 @@ import type { Instances } from '../domain/instances.js';
 import type { WebhookOutbox } from '../webhooks/outbox.js';
 import { deliveryCallback, receivedCallback, type MediaUrls } from '../webhooks/payloads.js';
 import { ApiError } from '../domain/errors.js';
-import type { QueuedPayload, SendQueue } from './send-queue.js';
+import { HEAD_ROWS, type QueuedPayload, type SendQueue } from './send-queue.js';
 import { messagesSent } from '../metrics.js';
 import { grouped } from '../store/tx-batcher.js';
 import { statement, type Statement } from '../store/compiled.js';
 
 const MAX_TRANSIENT_ATTEMPTS = 5;
-/** Rows read from the queue at once (one read per this many messages while a queue is long). */
-const READ_AHEAD = 16;
 /** How long a graceful stop waits for a send under way: the longest delayTyping (15 s) and the send itself. */
 const STOP_GRACE_MS = 18_000;
+/** Rows a queue's worker holds in memory at most (read ahead, or appended as they are stored). */
+const MAX_AHEAD = 64;
 
 export interface EngineLookup {
   engine(instanceId: string): WhatsAppEngine | undefined;
@@ -41,7 +41,11 @@ class Drainer {
    * written: the next row is sent meanwhile (docs/benchmarks.md F31). Their seqs, with the write.
    */
   private readonly confirming = new Map<number, Promise<void>>();
-  /** The last confirmation handed over: the next one is written after it (order of webhook ids). */
+  /**
+   * The last confirmation's turn: resolved once it was handed to the group commit (where
+   * writes commit in order) or committed (where they may not); the next one waits for it, so
+   * that webhook ids follow send order (lane order).
+   */
   private lastConfirm: Promise<void> = Promise.resolve();
   /**
    * Rows read ahead, oldest first, not yet sent. Read again after anything but an append
@@ -53,6 +57,10 @@ class Drainer {
   private aheadIsAll = false;
   /** Bumped by forgetAhead: a read that began before it is not used. */
   private aheadGeneration = 0;
+  /** A read of the queue is under way. */
+  private reading = false;
+  /** The seq of the last row taken from `ahead` to be sent. */
+  private lastTaken = 0;
 
   constructor(
     readonly instanceId: string,
@@ -64,18 +72,35 @@ class Drainer {
    * removal, a reconnect); a message appended behind the head needs no interruption — the
    * wait under way is for the head, and the loop reads the queue again when it ends.
    */
-  kick(interrupt = true): void {
+  kick(interrupt = true, added?: QueueRow): void {
     this.dirty = true;
-    this.aheadIsAll = false;
     if (interrupt) {
       this.forgetAhead();
       this.interrupt();
+    } else if (!added || !this.appended(added)) {
+      this.aheadIsAll = false;
     }
+    this.start();
+  }
+
+  private start(): void {
     if (this.running || this.w.stopped) return;
     this.running = this.run().finally(() => {
       this.running = null;
-      if (this.dirty && !this.w.stopped) this.kick();
+      if (this.dirty && !this.w.stopped) this.start();
     });
+  }
+
+  /**
+   * A row just stored (its seq known): when the rows read ahead are the whole queue and no read
+   * is under way, it joins them, and the queue need not be read again (F32). Not when it
+   * would not be last, or the rows held in memory are already many (a read takes them later).
+   */
+  private appended(row: QueueRow): boolean {
+    if (!this.aheadIsAll || this.reading || this.ahead.length >= MAX_AHEAD) return false;
+    if (row.seq <= this.lastTaken || row.seq <= (this.ahead.at(-1)?.seq ?? 0)) return false;
+    this.ahead.push(row);
+    return true;
   }
 
   private forgetAhead(): void {
@@ -90,9 +115,15 @@ class Drainer {
       if (this.aheadIsAll) return undefined;
       const generation = this.aheadGeneration;
       this.aheadIsAll = true; // until a kick says otherwise while reading
-      const rows = await this.w.queue.head(this.instanceId, this.confirming.size > 0 ? Math.max(...this.confirming.keys()) : 0, READ_AHEAD);
+      this.reading = true;
+      let rows: QueueRow[];
+      try {
+        rows = await this.w.queue.head(this.instanceId, this.confirming.size > 0 ? Math.max(...this.confirming.keys()) : 0);
+      } finally {
+        this.reading = false;
+      }
       if (generation !== this.aheadGeneration) continue; // removed or failed meanwhile: read again
-      if (rows.length === READ_AHEAD) this.aheadIsAll = false;
+      if (rows.length === HEAD_ROWS) this.aheadIsAll = false;
       this.ahead = rows;
       if (rows.length === 0) return undefined;
     }
@@ -134,6 +165,7 @@ class Drainer {
           continue;
         }
         this.ahead.shift();
+        this.lastTaken = row.seq;
         await this.sendRow(engine, row);
         // Reads of the main SQLite connection resolve at once: without a macrotask here a long
         // queue would be a chain of microtasks that keeps HTTP requests and webhook responses
@@ -197,18 +229,20 @@ class Drainer {
       this.lastSentAt = Date.now();
       messagesSent.inc();
       // The next row may go while this one's confirmation is written: sends stay in order, and
-      // each confirmation is written after the previous one committed, so their webhooks get
-      // ids in send order (lane order) on Postgres too, where two group commits can run at
-      // once. A crash before it is written resends the row with the same id, as before.
+      // each confirmation is handed over after the previous one's turn (lastConfirm), so their
+      // webhooks get ids in send order (lane order) on Postgres too, where two group commits
+      // can run at once. A crash before it is written resends the row with the same id, as before.
       const phone = engine.state().phone;
-      const confirmed = this.lastConfirm
-        .then(() => this.w.confirm(row, payload, result.timestamp, phone))
+      let handed!: () => void;
+      const turn = { after: this.lastConfirm, handed: () => handed() };
+      this.lastConfirm = new Promise<void>((r) => (handed = r));
+      const confirmed = this.w
+        .confirm(row, payload, result.timestamp, phone, turn)
         .catch((err: Error) => this.failedRow(row, err))
         .catch((err: unknown) => {
           this.w.log.error({ err, instanceId: this.instanceId, zaapId: row.zaap_id }, 'could not record a sent message; retrying shortly');
           setTimeout(() => this.kick(), 1000).unref();
         });
-      this.lastConfirm = confirmed;
       this.confirming.set(row.seq, confirmed);
       void confirmed.finally(() => {
         this.confirming.delete(row.seq);
@@ -240,7 +274,7 @@ export class QueueWorker {
     readonly log: Logger,
     private readonly urls: MediaUrls,
   ) {
-    queue.onChanged((id, change) => this.kick(id, change !== 'added'));
+    queue.onChanged((id, change, row) => this.kick(id, change !== 'added', row));
     this.insertSent = statement(
       queue.dialect,
       'insert into "messages" ("instance_id", "message_id", "zaap_id", "chat_jid", "from_me", "sender_jid", "kind", "payload", "status", "created_at") ' +
@@ -271,7 +305,7 @@ export class QueueWorker {
     for (const id of ids) this.kick(id);
   }
 
-  kick(instanceId: string, interrupt = true): void {
+  kick(instanceId: string, interrupt = true, added?: QueueRow): void {
     if (this.stopped) return;
     if (this.held) {
       this.held.add(instanceId);
@@ -282,7 +316,7 @@ export class QueueWorker {
       d = new Drainer(instanceId, this);
       this.drainers.set(instanceId, d);
     }
-    d.kick(interrupt);
+    d.kick(interrupt, added);
   }
 
   /** The last send of the instance before this process started (its queue keeps its pace across a restart). */
@@ -296,8 +330,27 @@ export class QueueWorker {
     return Math.min(Number(r?.at ?? 0), Date.now());
   }
 
-  /** The engine confirmed the message: one transaction removes it from the queue and writes its webhooks. */
-  async confirm(row: QueueRow, payload: QueuedPayload, timestamp: number, phone: string | null): Promise<void> {
+  /**
+   * The engine confirmed the message: one transaction removes it from the queue and writes its
+   * webhooks. `turn`: handed over only after `after` (the previous confirmation's turn);
+   * `handed` once this one's webhook ids are settled relative to the next (handed to a group
+   * commit that commits in order, else committed), or it failed.
+   */
+  async confirm(
+    row: QueueRow,
+    payload: QueuedPayload,
+    timestamp: number,
+    phone: string | null,
+    turn: { after: Promise<void>; handed: () => void } = { after: Promise.resolve(), handed: () => undefined },
+  ): Promise<void> {
+    try {
+      await this.confirmInTurn(row, payload, timestamp, phone, turn);
+    } finally {
+      turn.handed();
+    }
+  }
+
+  private async confirmInTurn(row: QueueRow, payload: QueuedPayload, timestamp: number, phone: string | null, turn: { after: Promise<void>; handed: () => void }): Promise<void> {
     const inst = await this.instances.get(row.instance_id);
     const rows = inst ? [this.outbox.row(inst, 'DeliveryCallback', deliveryCallback(inst, { jid: row.jid, zaapId: row.zaap_id, messageId: row.message_id }))] : [];
     // The sent message as a ReceivedCallback goes only with "notify sent by me" (webhookUrl): not built otherwise.
@@ -320,11 +373,15 @@ export class QueueWorker {
       rows.push(this.outbox.row(inst, 'ReceivedCallback', receivedCallback(inst, sent, phone, this.urls)));
     }
     const webhooks = this.outbox.insertion(rows);
-    const results = await grouped(this.db).write([
+    await turn.after;
+    const batcher = grouped(this.db);
+    const write = batcher.write([
       this.queue.removeSent(row.seq),
       this.insertSent([row.instance_id, row.message_id, row.zaap_id, row.jid, row.kind, row.payload, timestamp]),
       ...webhooks.statements,
     ]);
+    if (batcher.inOrder) turn.handed();
+    const results = await write;
     const lanes = webhooks.lanes(results.slice(2));
     if (lanes.length > 0) this.outbox.notify(lanes);
   }

@@ -146,12 +146,13 @@ export class SqliteWriter {
     this.worker.on('exit', (code) => this.fail(new Error(`the SQLite writer thread exited (code ${code})`)));
   }
 
-  /** Runs the statements in one transaction (nothing of it is kept if one fails). */
-  write(statements: WriteStatement[]): ThreadWrite {
+  /** Runs the statements in one transaction (nothing of it is kept if one fails); their results. */
+  write(statements: WriteStatement[]): ThreadWrite<StatementResult[]> {
     const w = this.writeItems([statements]);
     const failedItem = (results: ItemResult[]) => {
       const r = results[0]!;
       if (!r.ok) throw itemError(r);
+      return r.out;
     };
     const committed = w.committed.then(failedItem);
     const durable = w.durable.then(failedItem);

@@ -49,7 +49,16 @@ export class TxBatcher {
     private readonly db: Kysely<Database>,
     private parallel = 1,
     private readonly maxBatch = 256,
-  ) {}
+  ) {
+    this.inOrder = parallel === 1;
+  }
+
+  /**
+   * Writes commit in the order they were handed over (SQLite: one batch at a time, or the
+   * writer thread's, which runs them in turn). Not with several batches committed at once
+   * (Postgres): a writer that needs order waits for the previous write to commit.
+   */
+  readonly inOrder: boolean;
 
   /**
    * Send write()s to this thread from now on (openStore, once the thread started). Two

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
 import { SendQueue, type EnqueueRequest } from '../../src/queue/send-queue.js';
+import type { QueueRow } from '../../src/store/schema.js';
 import { databases } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/server.js';
 
@@ -37,5 +38,22 @@ describe.each(databases)('send queue: sends to a connected instance in one turn 
     expect(rows.map((r) => JSON.parse(r.payload).content.text)).toEqual(['message 1', 'message 2', 'message 4']);
     expect(rows.map((r) => r.message_id)).toEqual(ok.map((a) => a.messageId));
     expect(changed).toEqual(['INST:added', 'INST:added', 'INST:added']);
+  });
+
+  it('tells the worker each row as stored (seq and all) when the writer thread wrote it, over several INSERTs of one write', async () => {
+    const told: QueueRow[] = [];
+    queue.onChanged((id, change, row) => {
+      if (id === 'MANY' && change === 'added' && row) told.push(row);
+    });
+    // More rows than one multi-row INSERT holds (256), accepted in one turn.
+    await Promise.all(Array.from({ length: 600 }, (_, i) => queue.enqueue({ ...req(i % 90), instanceId: 'MANY' }, true)));
+    const stored = await store.db.selectFrom('send_queue').selectAll().where('instance_id', '=', 'MANY').orderBy('seq').execute();
+    expect(stored).toHaveLength(600);
+    if (store.dialect === 'sqlite') {
+      const normal = (r: QueueRow) => ({ ...r, created_at: Number(r.created_at) });
+      expect([...told].sort((a, b) => a.seq - b.seq).map(normal)).toEqual(stored.map(normal));
+    } else {
+      expect(told).toEqual([]); // Postgres: seqs are not known (and may commit out of order): the worker reads
+    }
   });
 });
