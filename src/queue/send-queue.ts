@@ -53,6 +53,8 @@ const LOCK_SPACE = 0x6f7a7171; // "ozqq"
 const MAX_ROWS_PER_INSERT = 256;
 /** Rows of one transaction of the writer thread. */
 const MAX_ROWS_PER_THREAD_WRITE = 4096;
+/** Batches of accepted messages with the writer thread at once. */
+const THREAD_BATCHES = 2;
 
 interface Waiting {
   req: EnqueueRequest;
@@ -136,8 +138,12 @@ export class SendQueue {
   /** Sends to connected instances arriving in the same turn of the event loop: one multi-row INSERT. */
   private batch: Waiting[] = [];
   private batchScheduled = false;
-  /** A batch is with the writer thread: what arrives meanwhile waits and goes next, together. */
-  private threadBusy = false;
+  /**
+   * Batches with the writer thread, not committed yet. Two at most: the thread runs them in
+   * turn, so the second waits there rather than for the first one's answer to cross back to
+   * this loop (F32); what arrives meanwhile waits and goes next, together.
+   */
+  private threadBatches = 0;
 
   private enqueueBatched(req: EnqueueRequest): Promise<Accepted> {
     return new Promise<Accepted>((resolve, reject) => {
@@ -153,10 +159,10 @@ export class SendQueue {
 
   private flush(): void {
     if (this.writer && !this.writer.failed) {
-      if (this.threadBusy || this.batch.length === 0) return;
-      this.threadBusy = true;
+      if (this.threadBatches >= THREAD_BATCHES || this.batch.length === 0) return;
+      this.threadBatches++;
       void this.insertBatch(this.batch.splice(0, MAX_ROWS_PER_THREAD_WRITE), () => {
-        this.threadBusy = false;
+        this.threadBatches--;
         this.flush();
       });
       return;
