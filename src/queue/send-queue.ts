@@ -100,10 +100,10 @@ export class SendQueue {
   private readonly inserts: MultiRowInsert;
   private readonly sql: { head: Statement; markSending: Statement; remove: Statement };
 
-  /** Called after the instance's queue changed (a message added or removed): its worker looks again. */
   /**
-   * `row`: the row added, as stored, when its seq is known (the writer thread's inserts): the
-   * worker may append it to the rows it read ahead instead of reading the queue again.
+   * Called after the instance's queue changed (a message added or removed): its worker looks
+   * again. `row`: the row added, as stored, when its seq is known (the writer thread's
+   * inserts): the worker may append it to the rows it read ahead instead of reading the queue.
    */
   onChanged(fn: (instanceId: string, change: 'added' | 'removed', row?: QueueRow) => void): void {
     this.listeners.push(fn);
