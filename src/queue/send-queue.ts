@@ -251,8 +251,11 @@ export class SendQueue {
     return accepted;
   }
 
-  /** The queue row of a request (ids generated here) as the parameters of INSERT_COLUMNS, in order. */
-  private rowOf(req: EnqueueRequest): { params: unknown[]; accepted: Accepted } {
+  /**
+   * The queue row of a request (ids generated here), as stored but for its seq, and as the
+   * parameters of INSERT_COLUMNS, in order.
+   */
+  private rowOf(req: EnqueueRequest): { row: Omit<QueueRow, 'seq'>; params: unknown[]; accepted: Accepted } {
     const zaapId = newZaapId();
     const messageId = newMessageId();
     const payload: QueuedPayload = { content: req.content };
@@ -261,23 +264,25 @@ export class SendQueue {
     if (req.editId) payload.editId = req.editId;
     if (req.forwarded) payload.forwarded = true;
     if (req.quotedIsStatus) payload.quotedIsStatus = true;
+    const row: Omit<QueueRow, 'seq'> = {
+      instance_id: req.instanceId,
+      zaap_id: zaapId,
+      message_id: messageId,
+      phone: req.phone,
+      jid: req.jid,
+      kind: req.content.type,
+      payload: JSON.stringify(payload),
+      delay_message: req.delayMessage ?? null,
+      delay_typing: req.delayTyping ?? null,
+      created_at: Date.now(),
+      // INSERT_FIXED and the columns' defaults.
+      status: 'queued',
+      attempts: 0,
+      last_error: null,
+    };
     // The hottest statement of the API, compiled once (building it with the query builder
     // costs more than running it): the columns of INSERT_COLUMNS, in order.
-    return {
-      params: [
-        req.instanceId,
-        zaapId,
-        messageId,
-        req.phone,
-        req.jid,
-        req.content.type,
-        JSON.stringify(payload),
-        req.delayMessage ?? null,
-        req.delayTyping ?? null,
-        Date.now(),
-      ],
-      accepted: { zaapId, messageId, id: messageId },
-    };
+    return { row, params: INSERT_COLUMNS.map((c) => row[c]), accepted: { zaapId, messageId, id: messageId } };
   }
 
   async count(instanceId: string, db: Kysely<Database> = this.db): Promise<number> {
@@ -368,22 +373,14 @@ export class SendQueue {
  * MAX_ROWS_PER_INSERT rows took consecutive seqs (AUTOINCREMENT, one writer), the last one
  * being its last insert rowid. Null when the results do not add up (the worker reads instead).
  */
-function storedRows(rows: { params: unknown[] }[], results: StatementResult[]): QueueRow[] | null {
+function storedRows(rows: { row: Omit<QueueRow, 'seq'> }[], results: StatementResult[]): QueueRow[] | null {
   const out: QueueRow[] = [];
   for (let k = 0; k < results.length; k++) {
     const at = k * MAX_ROWS_PER_INSERT;
     const n = Math.min(rows.length - at, MAX_ROWS_PER_INSERT);
     const r = results[k]!;
     if (n <= 0 || r.changes !== n || !r.lastInsertRowid) return null;
-    for (let j = 0; j < n; j++) out.push(queueRow(r.lastInsertRowid - n + 1 + j, rows[at + j]!.params));
+    for (let j = 0; j < n; j++) out.push({ ...rows[at + j]!.row, seq: r.lastInsertRowid - n + 1 + j });
   }
   return out.length === rows.length ? out : null;
-}
-
-/** A queue row as stored: the parameters of INSERT_COLUMNS, in order, and INSERT_FIXED. */
-function queueRow(seq: number, p: unknown[]): QueueRow {
-  const [instance_id, zaap_id, message_id, phone, jid, kind, payload, delay_message, delay_typing, created_at] = p as [
-    string, string, string, string, string, string, string, number | null, number | null, number,
-  ];
-  return { seq, instance_id, zaap_id, message_id, phone, jid, kind, payload, delay_message, delay_typing, status: 'queued', attempts: 0, created_at, last_error: null };
 }

@@ -341,7 +341,7 @@ export class QueueWorker {
     payload: QueuedPayload,
     timestamp: number,
     phone: string | null,
-    turn: { after: Promise<void>; handed: () => void } = { after: Promise.resolve(), handed: () => undefined },
+    turn: { after: Promise<void>; handed: () => void },
   ): Promise<void> {
     try {
       await this.confirmInTurn(row, payload, timestamp, phone, turn);
