@@ -67,13 +67,14 @@ describe.each(backends)('local store on $name', (backend) => {
   });
 
   it('history sync: chats, contacts (with LID pairs) and the messages inside the retention window, without events', async () => {
+    const t = now(); // once: the assertions compare with what was sent, not with a later second
     sock.ev.emit('messaging-history.set', {
       chats: [
-        { id: CONTACT, name: 'Maria', unreadCount: 2, conversationTimestamp: now() - 3_600, archived: true },
-        { id: GROUP, name: 'Equipe', unreadCount: 0, conversationTimestamp: now() - 60, pinned: now() - 10, muteEndTime: now() + DAY },
+        { id: CONTACT, name: 'Maria', unreadCount: 2, conversationTimestamp: t - 3_600, archived: true },
+        { id: GROUP, name: 'Equipe', unreadCount: 0, conversationTimestamp: t - 60, pinned: t - 10, muteEndTime: t + DAY },
       ],
       contacts: [{ id: CONTACT_LID, phoneNumber: CONTACT, name: 'Maria Silva', notify: 'Mari' }],
-      messages: [msg('3EB0HIST01', now() - DAY), msg('3EB0HIST02', now() - 8 * DAY)],
+      messages: [msg('3EB0HIST01', t - DAY), msg('3EB0HIST02', t - 8 * DAY)],
       isLatest: true,
       syncType: proto.HistorySync.HistorySyncType.RECENT,
     });
@@ -83,9 +84,9 @@ describe.each(backends)('local store on $name', (backend) => {
       [GROUP, 'Equipe', 0, 0],
       [CONTACT, 'Maria', 2, 1],
     ]);
-    expect(chats[0].pinned).toBe((now() - 10) * 1000);
-    expect(chats[0].mute_end).toBe((now() + DAY) * 1000);
-    expect(chats[1].last_message_at).toBe((now() - 3_600) * 1000);
+    expect(chats[0].pinned).toBe((t - 10) * 1000);
+    expect(chats[0].mute_end).toBe((t + DAY) * 1000);
+    expect(chats[1].last_message_at).toBe((t - 3_600) * 1000);
     expect(await h.engine.contacts.list()).toEqual([
       expect.objectContaining({ jid: CONTACT, lid: CONTACT_LID, name: 'Maria Silva', notify: 'Mari', verified_name: null }),
     ]);
@@ -95,7 +96,7 @@ describe.each(backends)('local store on $name', (backend) => {
     expect(messages()).toEqual([]);
 
     // The same message delivered live later is history, not news.
-    sock.ev.emit('messages.upsert', { messages: [msg('3EB0HIST01', now() - DAY)], type: 'append' });
+    sock.ev.emit('messages.upsert', { messages: [msg('3EB0HIST01', t - DAY)], type: 'append' });
     await emitted();
     expect(messages()).toEqual([]);
   });
@@ -111,11 +112,12 @@ describe.each(backends)('local store on $name', (backend) => {
   });
 
   it('chats.upsert / update / delete: increments, read, marked unread, archive, pin, mute', async () => {
-    sock.ev.emit('chats.upsert', [{ id: CONTACT, unreadCount: 0, conversationTimestamp: now() - 100 }]);
-    sock.ev.emit('chats.update', [{ id: CONTACT, unreadCount: 1, conversationTimestamp: now() - 50 }]);
+    const t = now(); // once, as above
+    sock.ev.emit('chats.upsert', [{ id: CONTACT, unreadCount: 0, conversationTimestamp: t - 100 }]);
+    sock.ev.emit('chats.update', [{ id: CONTACT, unreadCount: 1, conversationTimestamp: t - 50 }]);
     sock.ev.emit('chats.update', [{ id: CONTACT, unreadCount: 1 }]);
     await emitted();
-    expect(await h.engine.chats.get(CONTACT)).toMatchObject({ unread_count: 2, last_message_at: (now() - 50) * 1000 });
+    expect(await h.engine.chats.get(CONTACT)).toMatchObject({ unread_count: 2, last_message_at: (t - 50) * 1000 });
 
     sock.ev.emit('chats.update', [{ id: CONTACT, unreadCount: 0, archived: true, pinned: 1_700_000_000, muteEndTime: 1_800_000_000 }]);
     await emitted();
