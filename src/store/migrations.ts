@@ -354,6 +354,29 @@ function outboxInstanceIndex(): Migration {
   };
 }
 
+/**
+ * The sandbox network's index of undelivered rows holds only those (partial): on the full
+ * (to_phone, delivered) index every delivery moved the row's entry from the phone's
+ * "0" part to its ever-growing "1" part, and the simulated contact's READ rewrote it again
+ * (6 WAL frames per message for this table; 2.7 with the partial index: docs/benchmarks.md
+ * F33). Who exchanged messages with whom (status audiences; the receipts owed to a sender
+ * after a restart) is found by (from_phone, to_phone).
+ */
+function sandboxPendingIndex(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.dropIndex('sandbox_messages_pending').execute();
+      await db.schema
+        .createIndex('sandbox_messages_pending')
+        .on('sandbox_messages')
+        .column('to_phone')
+        .where(sql.ref('delivered'), '=', sql.lit(0))
+        .execute();
+      await db.schema.createIndex('sandbox_messages_pair').on('sandbox_messages').columns(['from_phone', 'to_phone']).execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -367,6 +390,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0007_outbox_last_duration': outboxLastDuration(),
         '0008_outbox_pending_index': outboxPendingIndex(),
         '0009_outbox_instance_index': outboxInstanceIndex(),
+        '0010_sandbox_pending_index': sandboxPendingIndex(),
       };
     },
   };

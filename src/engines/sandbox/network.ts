@@ -15,7 +15,7 @@
 // never will be; a copy a sandbox instance already has is marked revokeDue and undelivered
 // again, so that the revoke is handed over like a message: emitted by the recipient, marked
 // delivered once recorded, and handed over again on the next catch-up if it was not.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Database, SandboxDeviceRow } from '../../store/schema.js';
 import { grouped } from '../../store/tx-batcher.js';
 import { MultiRowInsert, insertStatement, statement, type Statement } from '../../store/compiled.js';
@@ -167,7 +167,8 @@ export class SandboxNetwork {
         .selectFrom('sandbox_messages')
         .selectAll()
         .where('to_phone', 'in', phones.slice(at, at + PHONES_PER_QUERY))
-        .where('delivered', '=', 0)
+        // A literal, so that the planner may use the partial index of undelivered rows.
+        .where(sql<SqlBool>`${sql.ref('delivered')} = 0`)
         .orderBy('created_at')
         .execute();
       for (const row of pending) {
