@@ -358,7 +358,7 @@ function outboxInstanceIndex(): Migration {
  * The sandbox network's index of undelivered rows holds only those (partial): on the full
  * (to_phone, delivered) index every delivery moved the row's entry from the phone's
  * "0" part to its ever-growing "1" part, and the simulated contact's READ rewrote it again
- * (6 WAL frames per message for this table; 2.7 with the partial index: docs/benchmarks.md
+ * (6 WAL frames per message for this table; 3.9 with these two indexes: docs/benchmarks.md
  * F33). Who exchanged messages with whom (status audiences; the receipts owed to a sender
  * after a restart) is found by (from_phone, to_phone).
  */
