@@ -3,6 +3,7 @@
 // engine is called and deleted, in the same transaction that writes its webhooks, once the
 // engine confirmed it; a crash in between resends with the same message id, which the
 // engine recognises (at most once when the engine can confirm, as DESIGN.md §5 asks).
+// With no gap, the next row's mark is written while the row before it is sent (premark).
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, QueueRow } from '../store/schema.js';
@@ -166,6 +167,7 @@ class Drainer {
         }
         this.ahead.shift();
         this.lastTaken = row.seq;
+        this.premark(row);
         await this.sendRow(engine, row);
         // Reads of the main SQLite connection resolve at once: without a macrotask here a long
         // queue would be a chain of microtasks that keeps HTTP requests and webhook responses
@@ -202,9 +204,31 @@ class Drainer {
     return deadline;
   }
 
+  /**
+   * With no gap between sends, the "sending" mark of the row after `row` is written while
+   * `row` is sent: the instance's sends then cost one writer round trip each instead of two
+   * (docs/benchmarks.md F33). Only for rows that go at once anyway (no delay, no typing,
+   * not behind a typing row) — the mark means "may have been sent": a row marked and not
+   * sent yet (the send before it failed, a crash) goes at once when it is next, with its id,
+   * as after a crash; meanwhile it cannot be deleted, as a row being sent cannot.
+   */
+  private premark(row: QueueRow): void {
+    const next = this.ahead[0];
+    if (!next || this.w.gap.max > 0 || row.delay_typing || next.status !== 'queued') return;
+    if (next.delay_message != null || next.delay_typing || this.retryAt.has(next.seq) || this.premarked.has(next.seq)) return;
+    const marked = this.w.queue.markSending(next.seq);
+    marked.catch(() => undefined); // awaited by sendRow (a failure fails that send)
+    this.premarked.set(next.seq, marked);
+  }
+
+  /** "sending" marks written ahead (premark), by seq, until their row is sent. */
+  private readonly premarked = new Map<number, Promise<boolean>>();
+
   private async sendRow(engine: WhatsAppEngine, row: QueueRow): Promise<void> {
     const resumed = row.status === 'sending';
-    if (!(await this.w.queue.markSending(row.seq))) return;
+    const premarked = this.premarked.get(row.seq);
+    this.premarked.delete(row.seq);
+    if (!(await (premarked ?? this.w.queue.markSending(row.seq)))) return;
     this.gapDeadline.delete(row.seq);
     this.retryAt.delete(row.seq);
     const payload = JSON.parse(row.payload) as QueuedPayload;
