@@ -167,7 +167,6 @@ class Drainer {
         }
         this.ahead.shift();
         this.lastTaken = row.seq;
-        this.premark(row);
         await this.sendRow(engine, row);
         // Reads of the main SQLite connection resolve at once: without a macrotask here a long
         // queue would be a chain of microtasks that keeps HTTP requests and webhook responses
@@ -229,6 +228,7 @@ class Drainer {
     const premarked = this.premarked.get(row.seq);
     this.premarked.delete(row.seq);
     if (!(await (premarked ?? this.w.queue.markSending(row.seq)))) return;
+    this.premark(row);
     this.gapDeadline.delete(row.seq);
     this.retryAt.delete(row.seq);
     const payload = JSON.parse(row.payload) as QueuedPayload;
