@@ -11,7 +11,7 @@
 // Targets: ≥ 50 % of the raw rate; under 30 % failures everything arrives, in order.
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Helper, envInt, fmt, header, now, pct, saveResult, sleep, table, tempDir, timeLimit } from './lib/common.mjs';
+import { Helper, envInt, fmt, header, nodeFlags, now, pct, saveResult, sleep, table, tempDir, timeLimit } from './lib/common.mjs';
 import { createInstances, sqliteSync, startServer } from './lib/openzap.mjs';
 import { diagnostics } from './lib/profile.mjs';
 
@@ -133,7 +133,8 @@ async function waitTotal(n, seconds) {
 }
 
 const results = { config: { LANES, ROWS, FAIL_LANES, FAIL_ROWS, FAIL_RATE } };
-const poster = new Helper('raw-poster.mjs');
+// The raw baseline runs with the server's node flags (same process setup).
+const poster = new Helper('raw-poster.mjs', [], { execArgv: nodeFlags() });
 let measured = null;
 try {
   // ---- same payloads, raw vs OpenZap ----

@@ -54,6 +54,18 @@ export function timeLimit(seconds, name) {
   t.unref();
 }
 
+/**
+ * The node flags `npm start` runs the server with (package.json's start script), so that the
+ * benchmarks measure what operators run; BENCH_NODE_FLAGS overrides them ("" for none). The
+ * baselines started through startServer get the same flags (same process setup).
+ */
+export function nodeFlags() {
+  if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean);
+  const start = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts?.start ?? '';
+  const m = /^node\s+(.*?)\s*dist\/main\.js$/.exec(start.trim());
+  return m ? m[1].split(/\s+/).filter(Boolean) : [];
+}
+
 // ---- forked helpers (load generator, receiver, …) spoken to over IPC ----
 
 export class Helper {
@@ -248,7 +260,7 @@ export async function header(title, what) {
   console.log(what);
   const q = await waitQuiet();
   runConditions = { start: q, ticks: cpuTicks() };
-  console.log(`machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; OpenZap at ${ROOT}`);
+  console.log(`machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; OpenZap at ${ROOT}, node flags: ${nodeFlags().join(' ') || 'none'}`);
   console.log(`other load before the run: ${Number.isFinite(q.busy) ? `${(q.busy * 100).toFixed(0)} % busy` : 'not checked'}, load average ${q.loadavg.map((x) => x.toFixed(2)).join(' ')}\n`);
 }
 
@@ -272,7 +284,7 @@ export function saveResult(name, data) {
     const msg = `other processes used ${(inter.othersShare * 100).toFixed(0)} % of the machine during this run (${inter.othersCoreSeconds.toFixed(0)} core-seconds in ${inter.seconds.toFixed(0)} s)`;
     console.log(inter.othersShare > 0.1 ? `\nWARNING: ${msg}: the figures are disturbed; run again on a quiet machine.` : `\n${msg}.`);
   }
-  fs.writeFileSync(file, JSON.stringify({ name, date: new Date().toISOString(), machine: machine(), root: ROOT, conditions, ...data }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ name, date: new Date().toISOString(), machine: machine(), root: ROOT, nodeFlags: nodeFlags(), conditions, ...data }, null, 2));
   console.log(`\nresults written to ${path.relative(process.cwd(), file)}`);
   return file;
 }

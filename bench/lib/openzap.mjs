@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Agent, request } from 'undici';
 import pg from 'pg';
-import { LIB, ROOT, RESULTS_DIR, mapLimit, now, sleep, track } from './common.mjs';
+import { LIB, ROOT, RESULTS_DIR, mapLimit, nodeFlags, now, sleep, track } from './common.mjs';
 
 export const PARTNER_TOKEN = 'bench-partner-token-0123456789abcdef';
 const MAIN = path.join(ROOT, 'dist', 'main.js');
@@ -40,6 +40,7 @@ export async function startServer({ dataDir, env = {}, label = 'openzap', cpuPro
   const profDir = path.join(RESULTS_DIR, `prof-${label}-${Date.now()}`);
   const sqlTiming = script === MAIN && process.env.BENCH_SQL_TIMING === '1' ? path.join(RESULTS_DIR, `sql-${label}-${Date.now()}.json`) : null;
   const args = [
+    ...nodeFlags(),
     ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
     ...(sqlTiming ? ['--import', pathToFileURL(path.join(LIB, 'sql-timing.mjs')).href] : []),
     script,
