@@ -157,7 +157,12 @@ export class EngineManager {
         )
         .catch((err) => this.d.log.warn({ err, instanceId: id }, 'auto-read failed'));
     });
-    engine.events.on('messageStatus', (ev) => this.track(id, 'status', withInstance((inst) => sink.status(inst, ev))));
+    engine.events.on('messageStatus', (ev) => {
+      // Several a message: with no status webhook set there is nothing to record or wait for.
+      const hit = instances.cached(id);
+      if (hit && !hit.message_status_url) return;
+      this.track(id, 'status', withInstance((inst) => sink.status(inst, ev)));
+    });
     engine.events.on('presence', (ev) => this.track(id, 'presence', withInstance((inst) => sink.presence(inst, ev))));
     engine.events.on('call', (ev) => this.track(id, 'call', withInstance((inst) => sink.call(inst, ev, engine.state().phone))));
     engine.events.on('messageRevoked', (ev) => this.track(id, 'revoke', withInstance((inst) => sink.revoke(inst, ev, engine.state().phone))));

@@ -59,6 +59,7 @@ export class EngineEventSink {
   }
 
   status(inst: InstanceRow, ev: EngineEvents['messageStatus'][0]): Promise<void> {
+    if (!inst.message_status_url) return Promise.resolve(); // no webhook: no payload, no turn in the chain
     return this.guard(() => this.outbox.add(inst, 'MessageStatusCallback', messageStatusCallback(inst, ev)), inst.id);
   }
 

@@ -184,4 +184,34 @@ describe.each(backends)('spine end to end ($name)', ({ env }) => {
     const gotA = await waitFor(() => hooks.deliveries.find((d) => d.path === '/a' && d.body.messageId === back.body.messageId), 5000, 'A receives');
     expect(gotA.body).toMatchObject({ phone: b.phone, referenceMessageId: sent.body.messageId, text: { message: 'Hi A' } });
   });
+
+  it('records no MessageStatusCallback while no status webhook is set, and every status once one is', async () => {
+    const inst = await server.createInstance({ deliveryCallbackUrl: `${hooks.url}/quiet-delivery` });
+    expect((await inst.call('POST', '/sandbox/pair', { phone: '5500300000001' })).status).toBe(200);
+    const db = server.oz.ctx.store.db;
+    const readBy = (messageId: string) => async () => {
+      const row = await db.selectFrom('sandbox_messages').select('status').where('id', 'like', `%${messageId}%`).executeTakeFirst();
+      return row?.status === 'read' ? row : null;
+    };
+
+    const first = await inst.call('POST', '/send-text', { phone: CONTACT, message: 'no status webhook yet' });
+    expect(first.status).toBe(200);
+    await waitFor(() => hooks.of('DeliveryCallback', (b) => b.messageId === first.body.messageId)[0], 5000, 'DeliveryCallback');
+    await waitFor(readBy(first.body.messageId), 5000, 'the contact reads the first message');
+    const statusRows = async () => (await server.oz.ctx.outbox.list({ instanceId: inst.id, page: 1, pageSize: 100 })).rows.filter((r) => r.event_type === 'MessageStatusCallback');
+    expect(await statusRows()).toEqual([]);
+
+    expect((await inst.call('PUT', '/update-webhook-message-status', { value: `${hooks.url}/quiet-status` })).status).toBe(200);
+    const second = await inst.call('POST', '/send-text', { phone: CONTACT, message: 'now with one' });
+    const statuses = await waitFor(
+      () => {
+        const s = hooks.of('MessageStatusCallback', (b) => b.instanceId === inst.id).map((d) => `${d.body.status} ${d.body.ids.join()}`);
+        return s.length >= 3 ? s : null;
+      },
+      5000,
+      'statuses of the second message',
+    );
+    expect(statuses).toEqual(['SENT', 'RECEIVED', 'READ'].map((st) => `${st} ${second.body.messageId}`));
+    expect((await statusRows()).length).toBe(3);
+  });
 });
