@@ -48,6 +48,8 @@ class Drainer {
    * that webhook ids follow send order (lane order).
    */
   private lastConfirm: Promise<void> = Promise.resolve();
+  /** A confirmation failed since the last one ended with none under way (its row must be read again). */
+  private confirmFailed = false;
   /**
    * Rows read ahead, oldest first, not yet sent. Read again after anything but an append
    * (a removal, a reconnect, a failure: `forgetAhead`). A row deleted since it was read is
@@ -262,7 +264,10 @@ class Drainer {
       this.lastConfirm = new Promise<void>((r) => (handed = r));
       const confirmed = this.w
         .confirm(row, payload, result.timestamp, phone, turn)
-        .catch((err: Error) => this.failedRow(row, err))
+        .catch((err: Error) => {
+          this.confirmFailed = true;
+          return this.failedRow(row, err);
+        })
         .catch((err: unknown) => {
           this.w.log.error({ err, instanceId: this.instanceId, zaapId: row.zaap_id }, 'could not record a sent message; retrying shortly');
           setTimeout(() => this.kick(), 1000).unref();
@@ -270,7 +275,13 @@ class Drainer {
       this.confirming.set(row.seq, confirmed);
       void confirmed.finally(() => {
         this.confirming.delete(row.seq);
-        if (this.confirming.size === 0) this.kick(false); // a row hidden behind one being confirmed (a failure) is looked at again
+        // A row hidden behind one being confirmed (reads skip those) is looked at again when
+        // its confirmation failed. After a success the rows held are still the whole queue
+        // when they were: reading it again found nothing new, once per message (F34).
+        if (this.confirming.size === 0 && (this.confirmFailed || !this.aheadIsAll)) {
+          this.confirmFailed = false;
+          this.kick(false);
+        }
       });
     } catch (err) {
       await this.failedRow(row, err as Error);

@@ -3,70 +3,19 @@
 // gap, or behind a typing row, it does not. The engine here holds each send until the test
 // lets it go, so the marks can be looked at mid-send.
 import { afterEach, describe, expect, it } from 'vitest';
-import pino from 'pino';
-import { openStore, type Store } from '../../src/store/db.js';
-import { SendQueue, type EnqueueRequest } from '../../src/queue/send-queue.js';
-import { QueueWorker } from '../../src/queue/worker.js';
-import { Instances } from '../../src/domain/instances.js';
-import { WebhookOutbox } from '../../src/webhooks/outbox.js';
-import type { OutgoingMessage, WhatsAppEngine } from '../../src/engines/engine.js';
-import { tempDir } from '../helpers/server.js';
+import { INSTANCE, gatedQueue, queueRequest as req, type GatedQueue } from '../helpers/queue-worker.js';
 import { waitFor } from '../helpers/http.js';
 
-const INSTANCE = 'F'.repeat(32);
-
-/** An engine whose sends wait until released, in order. */
-function gatedEngine() {
-  const started: string[] = [];
-  const gates: (() => void)[] = [];
-  const engine = {
-    state: () => ({ status: 'connected', phone: '5511900000000', reason: null, hasSession: true }),
-    messages: {
-      send: (msg: OutgoingMessage) =>
-        new Promise((resolve) => {
-          started.push(msg.id);
-          gates.push(() => resolve({ id: msg.id, timestamp: Date.now(), duplicate: false }));
-        }),
-      sendPresence: async () => undefined,
-    },
-  } as unknown as WhatsAppEngine;
-  const release = () => gates.shift()?.();
-  return { engine, started, release };
-}
-
-let store: Store | undefined;
-let worker: QueueWorker | undefined;
+let current: GatedQueue | undefined;
 afterEach(async () => {
-  if (worker) worker.stopped = true;
-  await store?.close();
-  store = worker = undefined;
+  await current?.close();
+  current = undefined;
 });
 
 async function setup(gap: { min: number; max: number }) {
-  store = await openStore({ dataDir: tempDir(), databaseUrl: null });
-  const queue = new SendQueue(store.db, 100_000, store.dialect, store.writer);
-  const gated = gatedEngine();
-  worker = new QueueWorker(
-    store.db,
-    queue,
-    { engine: (id) => (id === INSTANCE ? gated.engine : undefined) },
-    new Instances(store.db, 3),
-    new WebhookOutbox(store.db, store.dialect),
-    gap,
-    pino({ level: 'silent' }),
-    { url: () => '' },
-  );
-  const statuses = async () => (await queue.list(INSTANCE, 1, 100)).map((r) => r.status);
-  return { queue, worker, statuses, ...gated };
+  current = await gatedQueue(gap);
+  return current;
 }
-
-const req = (i: number, extra: Partial<EnqueueRequest> = {}): EnqueueRequest => ({
-  instanceId: INSTANCE,
-  phone: '5511999990000',
-  jid: '5511999990000@s.whatsapp.net',
-  content: { type: 'text', text: `message ${i}` },
-  ...extra,
-});
 
 describe('queue worker: the next row is marked while one is sent (no gap)', () => {
   it('marks only the next row; every row is sent once, in order', async () => {
@@ -82,7 +31,7 @@ describe('queue worker: the next row is marked while one is sent (no gap)', () =
     }
     await waitFor(async () => (await statuses()).length === 0, 5000, 'queue drained');
     expect(started).toEqual(ids);
-    const recorded = (await store!.db.selectFrom('messages').select('message_id').where('instance_id', '=', INSTANCE).execute()).map((r) => r.message_id);
+    const recorded = (await current!.store.db.selectFrom('messages').select('message_id').where('instance_id', '=', INSTANCE).execute()).map((r) => r.message_id);
     expect(recorded.sort()).toEqual([...ids].sort());
   });
 
@@ -97,9 +46,8 @@ describe('queue worker: the next row is marked while one is sent (no gap)', () =
     gapped.release();
     await waitFor(() => gapped.started.length === 2);
     gapped.release();
-    worker!.stopped = true;
-    await store!.close();
-    store = undefined;
+    await gapped.close();
+    current = undefined;
 
     const typed = await setup({ min: 0, max: 0 });
     await typed.queue.enqueue(req(0, { delayTyping: 1 }), true);
