@@ -2,6 +2,7 @@
 // allocates, by function (self) and, for OpenZap's own code, inclusive of what it calls.
 // CLI: node bench/lib/alloc-summary.mjs <file.heapprofile> [top]
 import fs from 'node:fs';
+import { where } from './profile.mjs';
 
 const [file, topArg] = process.argv.slice(2);
 if (!file) {
@@ -13,7 +14,7 @@ const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
 const sampled = new Map();
 for (const s of profile.samples) sampled.set(s.nodeId, (sampled.get(s.nodeId) ?? 0) + s.size);
 
-const label = (cf) => `${cf.functionName || '(anonymous)'}  ${cf.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/dist\//, 'dist/')}:${cf.lineNumber + 1}`;
+const label = (cf) => `${cf.functionName || '(anonymous)'}  ${where(cf.url)}:${cf.lineNumber + 1}`;
 const self = new Map();
 const inclusive = new Map();
 let total = 0;

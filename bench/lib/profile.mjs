@@ -7,7 +7,8 @@ import { ROOT } from './common.mjs';
 
 const OWN = `file://${ROOT}/dist/`;
 
-function where(url) {
+/** A frame's script, short: `dist/…`, `package/file`, `node:…` or `(native)`. */
+export function where(url) {
   if (!url) return '(native)';
   const u = url.replace(/^file:\/\//, '');
   const nm = u.lastIndexOf('/node_modules/');
