@@ -1,14 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
-import { SendQueue, type EnqueueRequest } from '../../src/queue/send-queue.js';
+import { SendQueue } from '../../src/queue/send-queue.js';
 import { tempDir } from '../helpers/server.js';
+import { queueRequest } from '../helpers/queue-worker.js';
 
-const req = (instanceId: string, i: number): EnqueueRequest => ({
-  instanceId,
-  phone: '5511999990000',
-  jid: '5511999990000@s.whatsapp.net',
-  content: { type: 'text', text: `message ${i}` },
-});
+const req = (instanceId: string, i: number) => queueRequest(i, { instanceId });
 
 const texts = async (queue: SendQueue, instanceId: string) =>
   (await queue.list(instanceId, 1, 10_000)).map((r) => (JSON.parse(r.payload) as { content: { text: string } }).content.text);
