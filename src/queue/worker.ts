@@ -48,8 +48,12 @@ class Drainer {
    * that webhook ids follow send order (lane order).
    */
   private lastConfirm: Promise<void> = Promise.resolve();
-  /** A confirmation failed since the last one ended with none under way (its row must be read again). */
-  private confirmFailed = false;
+  /**
+   * Rows may be hidden behind the confirmations under way (reads skip their seqs): one of
+   * them failed (its row goes again), or the queue was read past them (on Postgres a row
+   * accepted earlier can commit later, with a lower seq). Looked at once none is under way.
+   */
+  private hiddenRows = false;
   /**
    * Rows read ahead, oldest first, not yet sent. Read again after anything but an append
    * (a removal, a reconnect, a failure: `forgetAhead`). A row deleted since it was read is
@@ -121,7 +125,9 @@ class Drainer {
       this.reading = true;
       let rows: QueueRow[];
       try {
-        rows = await this.w.queue.head(this.instanceId, this.confirming.size > 0 ? Math.max(...this.confirming.keys()) : 0);
+        const after = this.confirming.size > 0 ? Math.max(...this.confirming.keys()) : 0;
+        if (after > 0) this.hiddenRows = true;
+        rows = await this.w.queue.head(this.instanceId, after);
       } finally {
         this.reading = false;
       }
@@ -265,7 +271,7 @@ class Drainer {
       const confirmed = this.w
         .confirm(row, payload, result.timestamp, phone, turn)
         .catch((err: Error) => {
-          this.confirmFailed = true;
+          this.hiddenRows = true;
           return this.failedRow(row, err);
         })
         .catch((err: unknown) => {
@@ -275,11 +281,10 @@ class Drainer {
       this.confirming.set(row.seq, confirmed);
       void confirmed.finally(() => {
         this.confirming.delete(row.seq);
-        // A row hidden behind one being confirmed (reads skip those) is looked at again when
-        // its confirmation failed. After a success the rows held are still the whole queue
-        // when they were: reading it again found nothing new, once per message (F34).
-        if (this.confirming.size === 0 && (this.confirmFailed || !this.aheadIsAll)) {
-          this.confirmFailed = false;
+        // Otherwise the rows held are still the whole queue when they were: reading it again
+        // after every confirmation found nothing new, once per message (F34).
+        if (this.confirming.size === 0 && (this.hiddenRows || !this.aheadIsAll)) {
+          this.hiddenRows = false;
           this.kick(false);
         }
       });
